@@ -1,0 +1,191 @@
+"""Values the whole tool speaks in: what a manifest wants and what Cloud Run has.
+
+Pure data. Nothing here knows about YAML, protobuf or the terminal.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+# Cloud Run sets these itself; a manifest may not.
+RESERVED_NAMES = frozenset({"PORT", "K_SERVICE", "K_REVISION", "K_CONFIGURATION"})
+RESERVED_PREFIX = "X_GOOGLE_"
+MAX_VARS_PER_CONTAINER = 1000
+MAX_VALUE_BYTES = 32768
+
+_SECRET_PATH = re.compile(r"^projects/(?P<project>[^/]+)/secrets/(?P<name>[^/]+)$")
+
+
+@dataclass(frozen=True)
+class SecretRef:
+    """A Secret Manager reference. `secret` is kept as written: a short name (same project)
+    or `projects/P/secrets/NAME`."""
+
+    secret: str
+    version: str
+
+    @property
+    def short_name(self) -> str:
+        match = _SECRET_PATH.match(self.secret)
+        return match.group("name") if match else self.secret
+
+    @property
+    def project(self) -> str | None:
+        match = _SECRET_PATH.match(self.secret)
+        return match.group("project") if match else None
+
+    def same_as(self, other: SecretRef, service_project: str) -> bool:
+        """Both spellings of one secret compare equal. A full path in the service's own
+        project equals the short name; a numeric project id cannot be resolved offline, so
+        it is taken as the service's project (Cloud Run itself writes numbers there)."""
+        if self.version != other.version or self.short_name != other.short_name:
+            return False
+        mine, theirs = self.project, other.project
+        if mine is None or theirs is None:
+            outer = mine if theirs is None else theirs
+            return outer is None or outer == service_project or outer.isdigit()
+        return mine == theirs
+
+    def __str__(self) -> str:
+        return f"{self.secret}:{self.version}"
+
+
+@dataclass(frozen=True)
+class EnvVar:
+    """One environment variable: a plain value or a secret reference, never both.
+    `line` is where a manifest declared it (None for live values) and takes no part in
+    equality."""
+
+    name: str
+    value: str | None = None
+    secret: SecretRef | None = None
+    line: int | None = field(default=None, compare=False)
+
+    @property
+    def is_secret_ref(self) -> bool:
+        return self.secret is not None
+
+    def same_as(self, other: EnvVar, service_project: str) -> bool:
+        """Same value, or same secret and version; plain never equals a secret."""
+        if self.secret is not None and other.secret is not None:
+            return self.secret.same_as(other.secret, service_project)
+        if self.secret is None and other.secret is None:
+            # Cloud Run treats an entry with neither value nor source as the empty string.
+            return (self.value or "") == (other.value or "")
+        return False
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    """What the manifest wants for one Cloud Run service's managed container."""
+
+    name: str
+    project: str
+    region: str
+    env: tuple[EnvVar, ...]
+    container: str | None = None
+    ignore: tuple[str, ...] = ()
+    e2e_names: frozenset[str] = frozenset()
+    line: int | None = field(default=None, compare=False)
+
+    def env_by_name(self) -> dict[str, EnvVar]:
+        return {var.name: var for var in self.env}
+
+
+@dataclass(frozen=True)
+class E2EBlock:
+    """The manifest's `e2e:` block: the test-bypass variables and where they go."""
+
+    env: tuple[EnvVar, ...]
+    services: tuple[str, ...] | None = None
+    line: int | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """One environment's manifest (`configs/<environment>.yaml`), e2e set already merged."""
+
+    environment: str
+    path: str
+    project: str
+    region: str
+    services: tuple[ServiceSpec, ...]
+    ignore: tuple[str, ...] = ()
+    e2e: E2EBlock | None = None
+    project_line: int | None = field(default=None, compare=False)
+
+    def service(self, name: str) -> ServiceSpec | None:
+        return next((s for s in self.services if s.name == name), None)
+
+    def locations(self) -> list[tuple[str, str]]:
+        """Every (project, region) this manifest touches, sorted."""
+        return sorted({(s.project, s.region) for s in self.services})
+
+
+@dataclass(frozen=True)
+class LiveContainer:
+    name: str
+    env: tuple[EnvVar, ...]
+    has_port: bool = False
+
+
+@dataclass(frozen=True)
+class TrafficShare:
+    """A revision that serves traffic, from the service's `traffic_statuses`."""
+
+    revision: str
+    percent: int
+
+
+@dataclass(frozen=True)
+class LiveService:
+    """A Cloud Run service as read from the API, reduced to what deploytool reasons about."""
+
+    name: str
+    project: str
+    region: str
+    containers: tuple[LiveContainer, ...]
+    etag: str = ""
+    annotations: tuple[tuple[str, str], ...] = ()
+    latest_created_revision: str = ""
+    latest_ready_revision: str = ""
+    ready: bool | None = None
+    condition_message: str = ""
+    traffic: tuple[TrafficShare, ...] = ()
+
+    def annotation(self, key: str) -> str | None:
+        return dict(self.annotations).get(key)
+
+
+@dataclass(frozen=True)
+class LiveRevision:
+    """One revision's containers, read when it serves traffic but is not the template's."""
+
+    name: str
+    service: str
+    project: str
+    region: str
+    containers: tuple[LiveContainer, ...]
+    ready: bool | None = None
+    condition_message: str = ""
+
+
+def is_secret_like(name: str) -> bool:
+    """Names whose values never print (CONTRACT: KEY, SECRET, TOKEN, PASSWORD, CREDENTIAL,
+    PRIVATE in any case)."""
+    upper = name.upper()
+    return any(word in upper for word in ("KEY", "SECRET", "TOKEN", "PASSWORD", "CREDENTIAL",
+                                          "PRIVATE"))
+
+
+def select_container(
+    containers: tuple[LiveContainer, ...], wanted: str | None
+) -> LiveContainer | None:
+    """The managed container: the one named, else the only one, else the one with a port."""
+    if wanted is not None:
+        return next((c for c in containers if c.name == wanted), None)
+    if len(containers) == 1:
+        return containers[0]
+    with_port = [c for c in containers if c.has_port]
+    return with_port[0] if len(with_port) == 1 else None

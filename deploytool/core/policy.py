@@ -1,0 +1,201 @@
+"""The E2E policy: which environments may carry test-bypass variables, and which projects each
+environment may point at. Pure: manifests and live services in, violations out."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
+
+from deploytool.core.model import EnvVar, LiveContainer, Manifest
+
+DEFAULT_E2E_NAMES = (
+    "E2E_TESTING",
+    "PYTEST_RUNNING",
+    "STAGING_E2E_TEST",
+    "E2E_OAUTH_SIMULATION_KEY",
+    "E2E_TEST_ENV",
+)
+DEFAULT_E2E_PATTERNS = ("E2E_*", "*_E2E_*", "*_E2E")
+DEFAULT_ALLOWED = ("staging",)
+
+RULE_LEAKAGE = "e2e-leakage"
+RULE_PROJECT_PIN = "project-pin"
+
+
+@dataclass(frozen=True)
+class Policy:
+    """`configs/policy.yaml`, or its defaults when the file is absent."""
+
+    e2e_names: tuple[str, ...] = DEFAULT_E2E_NAMES
+    e2e_patterns: tuple[str, ...] = DEFAULT_E2E_PATTERNS
+    allowed_environments: tuple[str, ...] = DEFAULT_ALLOWED
+    pins: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    path: str | None = field(default=None, compare=False)
+
+    def is_protected(self, environment: str) -> bool:
+        return environment not in self.allowed_environments
+
+    def is_e2e_name(self, name: str) -> bool:
+        # Names are matched case-sensitively, as Cloud Run and the application read them;
+        # look-alikes (case, Unicode) are reported separately as warnings by `lookalike`.
+        return name in self.e2e_names or any(fnmatchcase(name, p) for p in self.e2e_patterns)
+
+    def lookalike(self, name: str) -> str | None:
+        """The E2E name this one imitates (other case, Unicode confusables), if any."""
+        if self.is_e2e_name(name):
+            return None
+        folded = unicodedata.normalize("NFKC", name).upper()
+        folded = "".join(_CONFUSABLES.get(ch, ch) for ch in folded)
+        return folded if self.is_e2e_name(folded) else None
+
+    def pinned_projects(self, environment: str) -> tuple[str, ...] | None:
+        return dict(self.pins).get(environment)
+
+
+# Characters that render like ASCII in a terminal; enough to catch a copy-pasted "Е2Е".
+_CONFUSABLES = {
+    "\u0415": "E",  # Cyrillic capital IE
+    "\u0395": "E",  # Greek capital epsilon
+    "\u0405": "S",  # Cyrillic DZE
+    "\u0422": "T",  # Cyrillic TE
+    "\u03a4": "T",  # Greek TAU
+    "\u0410": "A",  # Cyrillic A
+    "\u0391": "A",  # Greek ALPHA
+    "\u041e": "O",  # Cyrillic O
+    "\u039f": "O",  # Greek OMICRON
+    "\u0420": "P",  # Cyrillic ER
+    "\u03a1": "P",  # Greek RHO
+    "\u041d": "H",  # Cyrillic EN
+    "\u041a": "K",  # Cyrillic KA
+    "\u039a": "K",  # Greek KAPPA
+    "\u041c": "M",  # Cyrillic EM
+    "\u0406": "I",  # Cyrillic I
+    "\u0399": "I",  # Greek IOTA
+    "\u0417": "3",
+}
+
+
+@dataclass(frozen=True)
+class Violation:
+    """A policy breach; any one of them makes the verdict exit 4."""
+
+    rule: str
+    environment: str
+    message: str
+    service: str | None = None
+    variable: str | None = None
+    source: str = "manifest"  # "manifest" or "live"
+    revision: str | None = None
+
+
+def manifest_violations(manifest: Manifest, policy: Policy) -> list[Violation]:
+    """Leakage and project pins that can be seen without reading Cloud Run."""
+    env_name = manifest.environment
+    found: list[Violation] = []
+    pinned = policy.pinned_projects(env_name)
+    if pinned is not None and manifest.project not in pinned:
+        where = _where(manifest.path, manifest.project_line)
+        found.append(
+            Violation(
+                rule=RULE_PROJECT_PIN,
+                environment=env_name,
+                message=(
+                    f"{where}: project {manifest.project!r} is not pinned to environment "
+                    f"{env_name!r} (allowed: {', '.join(pinned)}); fix the project or "
+                    f"the pin in policy.yaml"
+                ),
+            )
+        )
+    for service in manifest.services:
+        if pinned is not None and service.project != manifest.project and \
+                service.project not in pinned:
+            found.append(
+                Violation(
+                    rule=RULE_PROJECT_PIN,
+                    environment=env_name,
+                    service=service.name,
+                    message=(
+                        f"{_where(manifest.path, service.line)}: service {service.name} points "
+                        f"at project {service.project!r}, not pinned to {env_name!r}"
+                    ),
+                )
+            )
+    if not policy.is_protected(env_name):
+        return found
+    if manifest.e2e is not None:
+        found.append(
+            Violation(
+                rule=RULE_LEAKAGE,
+                environment=env_name,
+                message=(
+                    f"{_where(manifest.path, manifest.e2e.line)}: an e2e: block in protected "
+                    f"environment {env_name!r}; remove it (E2E variables are allowed only in "
+                    f"{', '.join(policy.allowed_environments) or 'no environment'})"
+                ),
+            )
+        )
+    for service in manifest.services:
+        for var in service.env:
+            if policy.is_e2e_name(var.name):
+                found.append(
+                    Violation(
+                        rule=RULE_LEAKAGE,
+                        environment=env_name,
+                        service=service.name,
+                        variable=var.name,
+                        source="manifest",
+                        message=(
+                            f"{_where(manifest.path, var.line)}: {var.name} is an E2E/test "
+                            f"variable in protected environment {env_name!r}; remove it"
+                        ),
+                    )
+                )
+    return _dedupe(found)
+
+
+def live_violations(
+    environment: str,
+    service: str,
+    containers: Iterable[LiveContainer],
+    policy: Policy,
+    revision: str | None = None,
+) -> list[Violation]:
+    """E2E variables found live on any container of a service (or of a serving revision)."""
+    if not policy.is_protected(environment):
+        return []
+    where = f"revision {revision} of {service}" if revision else service
+    found = []
+    for container in containers:
+        for var in container.env:
+            if policy.is_e2e_name(var.name):
+                found.append(
+                    Violation(
+                        rule=RULE_LEAKAGE,
+                        environment=environment,
+                        service=service,
+                        variable=var.name,
+                        source="live",
+                        revision=revision,
+                        message=(
+                            f"{var.name} is set live on {where} in protected environment "
+                            f"{environment!r}; remove it from the service now"
+                        ),
+                    )
+                )
+    return _dedupe(found)
+
+
+def e2e_lookalikes(env: Iterable[EnvVar], policy: Policy) -> list[tuple[str, str]]:
+    """(name, imitated E2E name) for variables that look like E2E names but do not match."""
+    return [(v.name, hit) for v in env if (hit := policy.lookalike(v.name)) is not None]
+
+
+def _where(path: str, line: int | None) -> str:
+    return f"{path}:{line}" if line is not None else path
+
+
+def _dedupe(violations: list[Violation]) -> list[Violation]:
+    seen: set[Violation] = set()
+    return [v for v in violations if not (v in seen or seen.add(v))]  # type: ignore[func-returns-value]

@@ -175,8 +175,9 @@ def is_secret_like(name: str) -> bool:
     """Names whose values never print (CONTRACT: KEY, SECRET, TOKEN, PASSWORD, CREDENTIAL,
     PRIVATE in any case)."""
     upper = name.upper()
-    return any(word in upper for word in ("KEY", "SECRET", "TOKEN", "PASSWORD", "CREDENTIAL",
-                                          "PRIVATE"))
+    return any(
+        word in upper for word in ("KEY", "SECRET", "TOKEN", "PASSWORD", "CREDENTIAL", "PRIVATE")
+    )
 
 
 def select_container(

@@ -109,8 +109,11 @@ def manifest_violations(manifest: Manifest, policy: Policy) -> list[Violation]:
             )
         )
     for service in manifest.services:
-        if pinned is not None and service.project != manifest.project and \
-                service.project not in pinned:
+        if (
+            pinned is not None
+            and service.project != manifest.project
+            and service.project not in pinned
+        ):
             found.append(
                 Violation(
                     rule=RULE_PROJECT_PIN,

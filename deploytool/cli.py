@@ -1,0 +1,256 @@
+"""The command line: options in, a command run, a renderer called, an exit code out.
+
+DeployToolError becomes its exit code here and nowhere else."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import traceback
+from collections.abc import Callable
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from deploytool import __version__
+from deploytool.errors import DeployToolError, ExitCode, ManifestError
+from deploytool.redaction import ScrubbingFilter, scrub
+
+app = typer.Typer(
+    name="deploytool",
+    help="Keep Cloud Run environment configuration honest: manifests against live services.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+class OutputFormat(StrEnum):
+    text = "text"
+    json = "json"
+
+
+ConfigDir = Annotated[
+    Path,
+    typer.Option(
+        "--config-dir",
+        envvar="DEPLOYTOOL_CONFIG_DIR",
+        help="Directory of <env>.yaml manifests and policy.yaml.",
+    ),
+]
+Output = Annotated[OutputFormat, typer.Option("--output", "-o", help="text or json.")]
+Debug = Annotated[
+    bool,
+    typer.Option(
+        "--debug",
+        envvar="DEPLOYTOOL_DEBUG",
+        help="Tracebacks and request logging (secrets still redacted).",
+    ),
+]
+Impersonate = Annotated[
+    str | None,
+    typer.Option(
+        "--impersonate-service-account",
+        metavar="SA",
+        help="Act as this service account (needs Token Creator on it).",
+    ),
+]
+Timeout = Annotated[
+    float,
+    typer.Option("--timeout", min=1.0, help="Total seconds per Cloud Run read, retries included."),
+]
+Services = Annotated[
+    list[str] | None,
+    typer.Option("--service", "-s", help="Only this managed service (repeatable)."),
+]
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"deploytool {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def main_options(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Show the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """deploytool: drift gate, safe apply and scheduled audit for Cloud Run env vars."""
+
+
+def _setup_logging(debug: bool) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.addFilter(ScrubbingFilter())
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(logging.DEBUG if debug else logging.WARNING)
+    if not debug:
+        logging.getLogger("google").setLevel(logging.ERROR)
+
+
+def _stderr(message: str) -> None:
+    sys.stderr.write(scrub(message) + "\n")
+    sys.stderr.flush()
+
+
+def execute(
+    run: Callable[[], Any],
+    render: Callable[[Any], None],
+    *,
+    command: str,
+    debug: bool,
+    json_output: bool = False,
+    environment: str | None = None,
+) -> None:
+    """The one place errors turn into exit codes."""
+    _setup_logging(debug)
+    try:
+        result = run()
+        render(result)
+        code = int(result.verdict.exit_code)
+    except DeployToolError as error:
+        code = int(error.exit_code)
+        if debug:
+            _stderr(traceback.format_exc())
+        if isinstance(error, ManifestError):
+            _stderr(f"error: invalid configuration ({len(error.problems)} problems):")
+            for problem in error.problems:
+                _stderr(f"  {problem}")
+        else:
+            _stderr(f"error: {error.message}")
+        if error.hint:
+            _stderr(f"hint: {error.hint}")
+        if json_output:
+            from deploytool.render.json_doc import dumps, failure_doc
+
+            typer.echo(dumps(failure_doc(command, environment, error)))
+    except KeyboardInterrupt:
+        _stderr("interrupted")
+        code = int(ExitCode.INTERRUPTED)
+    except Exception as error:  # a bug: say so, never dump a traceback unless asked
+        code = int(ExitCode.BUG)
+        if debug:
+            _stderr(traceback.format_exc())
+        _stderr(f"error: unexpected {type(error).__name__}: {error}")
+        _stderr("hint: this is a bug in deploytool; re-run with --debug and report the output")
+    raise typer.Exit(code)
+
+
+def _gateway(impersonate: str | None, timeout: float) -> Any:
+    from deploytool.cloudrun.connect import ConnectionSettings
+    from deploytool.cloudrun.gateway import CloudRunGateway
+
+    return CloudRunGateway(ConnectionSettings.from_env(impersonate=impersonate, timeout=timeout))
+
+
+def _warn(result: Any) -> None:
+    for report in getattr(result, "reports", ()):
+        for warning in report.warnings:
+            _stderr(f"warning: {warning}")
+    for warning in getattr(result, "warnings", ()):
+        _stderr(f"warning: {warning}")
+
+
+def _gate_renderer(output: OutputFormat) -> Callable[[Any], None]:
+    def render(result: Any) -> None:
+        _warn(result)
+        if output is OutputFormat.json:
+            from deploytool.render.json_doc import dumps, gate_doc
+
+            typer.echo(dumps(gate_doc(result)))
+        else:
+            from deploytool.render.text import render_gate
+
+            render_gate(result)
+
+    return render
+
+
+@app.command()
+def validate(
+    environments: Annotated[
+        list[str] | None, typer.Argument(help="Environments (default: all).")
+    ] = None,
+    config_dir: ConfigDir = Path("configs"),
+    output: Output = OutputFormat.text,
+    debug: Debug = False,
+) -> None:
+    """Check manifests and policy offline: schema, E2E leakage, project pins."""
+    from deploytool.commands import validate as command
+
+    def render(result: Any) -> None:
+        _warn(result)
+        if output is OutputFormat.json:
+            from deploytool.render.json_doc import dumps, validate_doc
+
+            typer.echo(dumps(validate_doc(result)))
+        else:
+            from deploytool.render.text import render_validate
+
+            render_validate(result)
+
+    execute(
+        lambda: command.run(config_dir, environments or []),
+        render,
+        command="validate",
+        debug=debug,
+        json_output=output is OutputFormat.json,
+    )
+
+
+@app.command()
+def diff(
+    environment: Annotated[str, typer.Argument(help="Environment (manifest stem).")],
+    service: Services = None,
+    config_dir: ConfigDir = Path("configs"),
+    output: Output = OutputFormat.text,
+    impersonate: Impersonate = None,
+    timeout: Timeout = 60.0,
+    debug: Debug = False,
+) -> None:
+    """The drift gate: compare the manifest with live Cloud Run (exit 3 on drift)."""
+    from deploytool.commands import diff as command
+
+    execute(
+        lambda: command.run(config_dir, environment, service or [], _gateway(impersonate, timeout)),
+        _gate_renderer(output),
+        command="diff",
+        debug=debug,
+        json_output=output is OutputFormat.json,
+        environment=environment,
+    )
+
+
+@app.command()
+def emulator(
+    host: Annotated[str, typer.Option(help="Address to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=0, max=65535, help="Port (0: any free).")] = 8089,
+    state: Annotated[
+        Path | None, typer.Option(help="YAML/JSON file to seed services from.")
+    ] = None,
+    debug: Debug = False,
+) -> None:
+    """Serve a local Cloud Run Admin API v2 for demos and tests (Ctrl-C stops it)."""
+    from deploytool.commands import emulator as command
+
+    execute(
+        lambda: command.run(host, port, state),
+        lambda _result: None,
+        command="emulator",
+        debug=debug,
+    )
+
+
+def main() -> None:
+    os.environ.setdefault("PYTHONIOENCODING", "utf-8")
+    app()

@@ -1,0 +1,108 @@
+"""Protobuf messages of google-cloud-run ↔ the core model. Nothing above the adapter sees a
+proto."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from google.cloud import run_v2
+
+from deploytool.core.model import (
+    EnvVar,
+    LiveContainer,
+    LiveRevision,
+    LiveService,
+    SecretRef,
+    TrafficShare,
+)
+
+_SUCCEEDED = run_v2.Condition.State.CONDITION_SUCCEEDED
+_FAILED = run_v2.Condition.State.CONDITION_FAILED
+
+
+def split_name(resource: str) -> tuple[str, str, str]:
+    """`projects/P/locations/L/services/S[/revisions/R]` → (P, L, S)."""
+    parts = resource.split("/")
+    return parts[1], parts[3], parts[5]
+
+
+def short(resource: str) -> str:
+    return resource.rsplit("/", 1)[-1]
+
+
+def env_from_proto(entries: Iterable[run_v2.EnvVar]) -> tuple[EnvVar, ...]:
+    out = []
+    for entry in entries:
+        ref = entry.value_source.secret_key_ref if "value_source" in entry else None
+        if ref is not None and ref.secret:
+            out.append(EnvVar(entry.name, secret=SecretRef(ref.secret, ref.version or "latest")))
+        else:
+            # An entry with neither field set is the empty string to Cloud Run.
+            out.append(EnvVar(entry.name, value=entry.value))
+    return tuple(out)
+
+
+def env_to_proto(variables: Sequence[EnvVar]) -> list[run_v2.EnvVar]:
+    out = []
+    for var in variables:
+        if var.secret is not None:
+            ref = run_v2.SecretKeySelector(secret=var.secret.secret, version=var.secret.version)
+            out.append(
+                run_v2.EnvVar(name=var.name, value_source=run_v2.EnvVarSource(secret_key_ref=ref))
+            )
+        else:
+            out.append(run_v2.EnvVar(name=var.name, value=var.value or ""))
+    return out
+
+
+def containers_from_proto(containers: Iterable[run_v2.Container]) -> tuple[LiveContainer, ...]:
+    return tuple(
+        LiveContainer(name=c.name, env=env_from_proto(c.env), has_port=bool(c.ports))
+        for c in containers
+    )
+
+
+def service_from_proto(service: run_v2.Service) -> LiveService:
+    project, region, name = split_name(service.name)
+    condition = service.terminal_condition
+    ready: bool | None = None
+    if condition.state == _SUCCEEDED:
+        ready = True
+    elif condition.state == _FAILED:
+        ready = False
+    return LiveService(
+        name=name,
+        project=project,
+        region=region,
+        containers=containers_from_proto(service.template.containers),
+        etag=service.etag,
+        annotations=tuple(sorted(service.annotations.items())),
+        latest_created_revision=short(service.latest_created_revision),
+        latest_ready_revision=short(service.latest_ready_revision),
+        ready=ready,
+        condition_message=condition.message,
+        traffic=tuple(
+            TrafficShare(short(t.revision), t.percent)
+            for t in service.traffic_statuses
+            if t.revision
+        ),
+    )
+
+
+def revision_from_proto(revision: run_v2.Revision) -> LiveRevision:
+    project, region, service = split_name(revision.name)
+    ready: bool | None = None
+    message = ""
+    for condition in revision.conditions:
+        if condition.type_ == "Ready":
+            ready = condition.state == _SUCCEEDED
+            message = condition.message
+    return LiveRevision(
+        name=short(revision.name),
+        service=service,
+        project=project,
+        region=region,
+        containers=containers_from_proto(revision.containers),
+        ready=ready,
+        condition_message=message,
+    )

@@ -1,0 +1,51 @@
+"""`deploytool diff ENV`: the drift gate, manifest against live Cloud Run."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from deploytool.commands.live import read_snapshot
+from deploytool.commands.results import GateResult
+from deploytool.core.gate import evaluate
+from deploytool.core.model import Manifest
+from deploytool.errors import UsageError
+from deploytool.manifest import load_all
+
+if TYPE_CHECKING:
+    from deploytool.cloudrun.gateway import CloudRunGateway
+
+
+def check_service_names(manifest: Manifest, names: Sequence[str]) -> frozenset[str] | None:
+    """The --service filter, refusing names the manifest does not manage."""
+    if not names:
+        return None
+    known = {s.name for s in manifest.services}
+    unknown = sorted(set(names) - known)
+    if unknown:
+        raise UsageError(
+            f"{manifest.path}: no service named {', '.join(unknown)} in environment "
+            f"{manifest.environment!r}",
+            f"managed services: {', '.join(sorted(known))}",
+        )
+    return frozenset(names)
+
+
+def run(
+    config_dir: Path,
+    environment: str,
+    services: Sequence[str],
+    gateway: CloudRunGateway,
+    *,
+    parallel: int = 4,
+) -> GateResult:
+    loaded = load_all(config_dir, [environment])
+    manifest = loaded.manifests[0]
+    only = check_service_names(manifest, services)
+    specs = [s for s in manifest.services if only is None or s.name in only]
+    snapshot = read_snapshot(
+        gateway, {(s.project, s.region) for s in specs}, [manifest], parallel=parallel
+    )
+    report = evaluate(manifest, loaded.policy, snapshot, only=only, warnings=tuple(loaded.warnings))
+    return GateResult(command="diff", reports=(report,), verdict=report.verdict)

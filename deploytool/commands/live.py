@@ -1,0 +1,70 @@
+"""Reading live state for the gate: one paginated list per (project, region), in parallel,
+then only the serving revisions whose env may differ from the template."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING
+
+from deploytool.core.gate import serving_revisions_to_read
+from deploytool.core.model import Manifest
+from deploytool.core.report import LiveSnapshot, LocationRead, RevisionRead
+from deploytool.errors import LiveStateError
+
+if TYPE_CHECKING:
+    from deploytool.cloudrun.gateway import CloudRunGateway
+
+Progress = Callable[[str], None]
+
+
+def read_snapshot(
+    gateway: CloudRunGateway,
+    locations: Iterable[tuple[str, str]],
+    manifests: Iterable[Manifest],
+    *,
+    parallel: int = 4,
+    progress: Progress | None = None,
+) -> LiveSnapshot:
+    """Never raises for a Cloud Run failure: each unread piece is recorded with its reason,
+    so the verdict can fail closed while everything else is still reported."""
+    wanted = sorted(set(locations))
+    with ThreadPoolExecutor(max_workers=max(1, parallel)) as pool:
+        reads = list(pool.map(lambda loc: _list_location(gateway, *loc, progress), wanted))
+        managed = {(s.project, s.region, s.name) for m in manifests for s in m.services}
+        todo = [
+            (loc.project, loc.region, svc.name, revision)
+            for loc in reads
+            for svc in loc.services
+            if (svc.project, svc.region, svc.name) in managed
+            for revision, _percent in serving_revisions_to_read(svc)
+        ]
+        revisions = list(pool.map(lambda key: _read_revision(gateway, *key), todo))
+    return LiveSnapshot(locations=tuple(reads), revisions=tuple(revisions))
+
+
+def _list_location(
+    gateway: CloudRunGateway, project: str, region: str, progress: Progress | None
+) -> LocationRead:
+    try:
+        services = gateway.list_services(project, region)
+    except LiveStateError as exc:
+        return LocationRead(project, region, error=_describe(exc))
+    finally:
+        if progress is not None:
+            progress(f"{project}/{region}")
+    return LocationRead(project, region, services=tuple(services))
+
+
+def _read_revision(
+    gateway: CloudRunGateway, project: str, region: str, service: str, name: str
+) -> RevisionRead:
+    try:
+        revision = gateway.get_revision(project, region, service, name)
+    except LiveStateError as exc:
+        return RevisionRead(project, region, service, name, error=_describe(exc))
+    return RevisionRead(project, region, service, name, revision=revision)
+
+
+def _describe(exc: LiveStateError) -> str:
+    return f"{exc.message} ({exc.hint})" if exc.hint else exc.message

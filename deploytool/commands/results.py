@@ -1,0 +1,34 @@
+"""What commands return; renderers turn these into text, JSON, JUnit or Markdown."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from deploytool.core.policy import Violation
+from deploytool.core.report import EnvironmentReport
+from deploytool.core.verdict import Verdict
+
+
+@dataclass(frozen=True)
+class GateResult:
+    """`diff` (one environment) or `audit` (several)."""
+
+    command: str
+    reports: tuple[EnvironmentReport, ...]
+    verdict: Verdict
+
+
+@dataclass(frozen=True)
+class ValidatedEnvironment:
+    environment: str
+    path: str
+    services: int
+    violations: tuple[Violation, ...]
+    verdict: Verdict
+
+
+@dataclass(frozen=True)
+class ValidateResult:
+    environments: tuple[ValidatedEnvironment, ...]
+    verdict: Verdict
+    warnings: tuple[str, ...] = ()

@@ -1,0 +1,129 @@
+"""Desired env against live env, as unordered sets of variables. Pure."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from fnmatch import fnmatchcase
+
+from deploytool.core.model import EnvVar, LiveService, ServiceSpec, select_container
+
+
+class ChangeKind(StrEnum):
+    MISSING = "missing"  # in the manifest, not live
+    UNEXPECTED = "unexpected"  # live, not in the manifest
+    CHANGED = "changed"  # both, but another value / secret / version, or plain vs secret
+
+
+class ServiceStatus(StrEnum):
+    IN_SYNC = "in_sync"
+    DRIFT = "drift"
+    MISSING = "missing"  # the managed service does not exist live
+    ERROR = "error"  # it could not be compared
+
+
+class Origin(StrEnum):
+    """Why a difference exists, when deploytool's own fingerprint annotation can tell."""
+
+    DRIFT = "drift"  # live changed since deploytool last applied
+    PENDING = "pending"  # the manifest changed since deploytool last applied
+    UNKNOWN = "unknown"  # no fingerprint, or both changed
+
+
+@dataclass(frozen=True)
+class EnvChange:
+    name: str
+    kind: ChangeKind
+    desired: EnvVar | None
+    live: EnvVar | None
+    origin: Origin | None = None
+
+
+@dataclass(frozen=True)
+class RevisionDrift:
+    """A revision that serves traffic with env other than the manifest's."""
+
+    revision: str
+    percent: int
+    changes: tuple[EnvChange, ...]
+
+
+@dataclass(frozen=True)
+class ServiceDiff:
+    """The outcome of comparing one managed service."""
+
+    service: str
+    project: str
+    region: str
+    status: ServiceStatus
+    changes: tuple[EnvChange, ...] = ()
+    container: str | None = None
+    error: str | None = None
+    revisions: tuple[RevisionDrift, ...] = ()
+    not_ready: str | None = None  # the latest created revision is not ready: why
+
+    @property
+    def has_drift(self) -> bool:
+        return bool(self.changes) or bool(self.revisions)
+
+
+def is_ignored(name: str, ignore: Iterable[str]) -> bool:
+    return any(fnmatchcase(name, pattern) for pattern in ignore)
+
+
+def diff_env(
+    desired: Sequence[EnvVar],
+    live: Sequence[EnvVar],
+    ignore: Sequence[str],
+    project: str,
+) -> tuple[EnvChange, ...]:
+    """Every difference between two env lists, sorted by name; ignored names left out.
+    A name declared twice keeps its last value, as Cloud Run does."""
+    want = {v.name: v for v in desired if not is_ignored(v.name, ignore)}
+    have = {v.name: v for v in live if not is_ignored(v.name, ignore)}
+    changes = []
+    for name in sorted(want.keys() | have.keys()):
+        d, l_ = want.get(name), have.get(name)
+        if l_ is None:
+            changes.append(EnvChange(name, ChangeKind.MISSING, d, None))
+        elif d is None:
+            changes.append(EnvChange(name, ChangeKind.UNEXPECTED, None, l_))
+        elif not d.same_as(l_, project):
+            changes.append(EnvChange(name, ChangeKind.CHANGED, d, l_))
+    return tuple(changes)
+
+
+def container_problem(spec: ServiceSpec, live: LiveService) -> str | None:
+    """Why the managed container cannot be chosen, with what to do; None when it can."""
+    if select_container(live.containers, spec.container) is not None:
+        return None
+    names = ", ".join(c.name or "(unnamed)" for c in live.containers) or "none"
+    if spec.container is not None:
+        return (
+            f"container {spec.container!r} not found on {live.name} (it has: {names}); "
+            f"fix `container:` in the manifest"
+        )
+    return (
+        f"{live.name} has several containers ({names}) and not exactly one with a port; "
+        f"set `container:` in the manifest"
+    )
+
+
+def diff_service(spec: ServiceSpec, live: LiveService | None) -> ServiceDiff:
+    """Compare one managed service's template against its spec."""
+    base = {"service": spec.name, "project": spec.project, "region": spec.region}
+    if live is None:
+        missing = tuple(
+            EnvChange(v.name, ChangeKind.MISSING, v, None)
+            for v in sorted(spec.env, key=lambda v: v.name)
+            if not is_ignored(v.name, spec.ignore)
+        )
+        return ServiceDiff(**base, status=ServiceStatus.MISSING, changes=missing)
+    problem = container_problem(spec, live)
+    container = select_container(live.containers, spec.container)
+    if problem is not None or container is None:
+        return ServiceDiff(**base, status=ServiceStatus.ERROR, error=problem)
+    changes = diff_env(spec.env, container.env, spec.ignore, spec.project)
+    status = ServiceStatus.DRIFT if changes else ServiceStatus.IN_SYNC
+    return ServiceDiff(**base, status=status, changes=changes, container=container.name)

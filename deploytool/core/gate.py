@@ -1,0 +1,154 @@
+"""The drift gate as a pure function: manifest + policy + live snapshot → report."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import replace
+
+from deploytool.core.diff import (
+    RevisionDrift,
+    ServiceDiff,
+    ServiceStatus,
+    diff_env,
+    diff_service,
+)
+from deploytool.core.model import LiveService, Manifest, ServiceSpec, select_container
+from deploytool.core.policy import Policy, Violation, live_violations, manifest_violations
+from deploytool.core.report import (
+    EnvironmentReport,
+    LiveSnapshot,
+    ReadError,
+    UnmanagedService,
+)
+from deploytool.core.verdict import decide
+
+
+def serving_revisions_to_read(live: LiveService) -> list[tuple[str, int]]:
+    """Revisions with traffic whose env may differ from the template: every serving one
+    except the revision built from the current template (the latest created, when ready)."""
+    template_revision = (
+        live.latest_created_revision
+        if live.ready is not False and live.latest_created_revision == live.latest_ready_revision
+        else None
+    )
+    shares: dict[str, int] = {}
+    for share in live.traffic:
+        if share.percent > 0 and share.revision and share.revision != template_revision:
+            shares[share.revision] = shares.get(share.revision, 0) + share.percent
+    return sorted(shares.items())
+
+
+def not_ready_reason(live: LiveService) -> str | None:
+    if live.ready is False or (
+        live.latest_created_revision and live.latest_ready_revision != live.latest_created_revision
+    ):
+        detail = f": {live.condition_message}" if live.condition_message else ""
+        return f"latest revision {live.latest_created_revision or '?'} is not ready{detail}"
+    return None
+
+
+def evaluate(
+    manifest: Manifest,
+    policy: Policy,
+    snapshot: LiveSnapshot,
+    *,
+    only: Collection[str] | None = None,
+    list_unmanaged: bool = False,
+    warnings: tuple[str, ...] = (),
+) -> EnvironmentReport:
+    """Compare every managed service (or those in `only`) and check the policy everywhere
+    the snapshot reached, managed or not."""
+    env = manifest.environment
+    violations: list[Violation] = manifest_violations(manifest, policy)
+    errors: list[ReadError] = []
+    diffs: list[ServiceDiff] = []
+    specs = [s for s in manifest.services if only is None or s.name in only]
+    managed = {(s.project, s.region, s.name) for s in manifest.services}
+
+    for spec in specs:
+        location = snapshot.location(spec.project, spec.region)
+        if location is None or location.error is not None:
+            message = location.error if location else "live state was not read"
+            errors.append(ReadError(message, spec.name, spec.project, spec.region))
+            diffs.append(
+                ServiceDiff(
+                    spec.name, spec.project, spec.region, ServiceStatus.ERROR, error=message
+                )
+            )
+            continue
+        live = next((s for s in location.services if s.name == spec.name), None)
+        diff = diff_service(spec, live)
+        if live is not None:
+            diff = _with_serving_revisions(
+                diff, spec, live, snapshot, errors, violations, policy, env
+            )
+        if (
+            diff.status is ServiceStatus.ERROR
+            and diff.error
+            and not any(e.service == spec.name for e in errors)
+        ):
+            errors.append(ReadError(diff.error, spec.name, spec.project, spec.region))
+        diffs.append(diff)
+
+    unmanaged: list[UnmanagedService] = []
+    for location in snapshot.locations:
+        if location.error is not None:
+            if not any(
+                e.project == location.project and e.region == location.region for e in errors
+            ):
+                errors.append(ReadError(location.error, None, location.project, location.region))
+            continue
+        for live in location.services:
+            is_managed = (live.project, live.region, live.name) in managed
+            if not is_managed and list_unmanaged:
+                unmanaged.append(UnmanagedService(live.name, live.project, live.region))
+            if only is not None and is_managed and live.name not in only:
+                continue
+            violations.extend(live_violations(env, live.name, live.containers, policy))
+
+    drifted = sum(1 for d in diffs if d.status in (ServiceStatus.DRIFT, ServiceStatus.MISSING))
+    verdict = decide(violations=len(violations), errors=len(errors), drifted=drifted)
+    return EnvironmentReport(
+        environment=env,
+        verdict=verdict,
+        services=tuple(sorted(diffs, key=lambda d: (d.service, d.project, d.region))),
+        violations=tuple(violations),
+        errors=tuple(errors),
+        unmanaged=tuple(sorted(unmanaged, key=lambda u: (u.project, u.region, u.service))),
+        warnings=warnings,
+    )
+
+
+def _with_serving_revisions(
+    diff: ServiceDiff,
+    spec: ServiceSpec,
+    live: LiveService,
+    snapshot: LiveSnapshot,
+    errors: list[ReadError],
+    violations: list[Violation],
+    policy: Policy,
+    env: str,
+) -> ServiceDiff:
+    """Add what really serves traffic: older revisions with other env are drift too."""
+    drifts: list[RevisionDrift] = []
+    for name, percent in serving_revisions_to_read(live):
+        read = snapshot.revision(spec.project, spec.region, spec.name, name)
+        if read is None or read.revision is None:
+            why = read.error if read and read.error else "serving revision was not read"
+            errors.append(
+                ReadError(f"revision {name}: {why}", spec.name, spec.project, spec.region)
+            )
+            return replace(diff, status=ServiceStatus.ERROR, error=f"revision {name}: {why}")
+        revision = read.revision
+        violations.extend(
+            live_violations(env, spec.name, revision.containers, policy, revision=name)
+        )
+        container = select_container(revision.containers, spec.container)
+        live_env = container.env if container else ()
+        changes = diff_env(spec.env, live_env, spec.ignore, spec.project)
+        if changes:
+            drifts.append(RevisionDrift(name, percent, changes))
+    status = diff.status
+    if drifts and status is ServiceStatus.IN_SYNC:
+        status = ServiceStatus.DRIFT
+    return replace(diff, status=status, revisions=tuple(drifts), not_ready=not_ready_reason(live))

@@ -1,0 +1,163 @@
+"""The versioned JSON envelope of CONTRACT.md. Keys only ever get added (schema_version 1)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from deploytool.commands.results import GateResult, ValidateResult
+from deploytool.core.diff import EnvChange, ServiceDiff
+from deploytool.core.model import EnvVar
+from deploytool.core.policy import Violation
+from deploytool.core.report import EnvironmentReport, ReadError
+from deploytool.errors import DeployToolError, ManifestError
+from deploytool.redaction import scrub, shown_value
+
+SCHEMA_VERSION = 1
+
+
+def dumps(document: dict[str, Any]) -> str:
+    return scrub(json.dumps(document, indent=2, ensure_ascii=False))
+
+
+def value_doc(var: EnvVar | None) -> Any:
+    if var is None:
+        return None
+    if var.secret is not None:
+        return {"secret": var.secret.secret, "version": var.secret.version}
+    return shown_value(var)
+
+
+def change_doc(change: EnvChange) -> dict[str, Any]:
+    doc: dict[str, Any] = {
+        "name": change.name,
+        "kind": str(change.kind),
+        "desired": value_doc(change.desired),
+        "live": value_doc(change.live),
+    }
+    if change.origin is not None:
+        doc["origin"] = str(change.origin)
+    return doc
+
+
+def service_doc(diff: ServiceDiff) -> dict[str, Any]:
+    doc: dict[str, Any] = {
+        "service": diff.service,
+        "project": diff.project,
+        "region": diff.region,
+        "status": str(diff.status),
+        "changes": [change_doc(c) for c in diff.changes],
+        "container": diff.container,
+        "revisions": [
+            {
+                "revision": r.revision,
+                "percent": r.percent,
+                "changes": [change_doc(c) for c in r.changes],
+            }
+            for r in diff.revisions
+        ],
+        "not_ready": diff.not_ready,
+    }
+    if diff.error is not None:
+        doc["error"] = diff.error
+    return doc
+
+
+def violation_doc(v: Violation) -> dict[str, Any]:
+    return {
+        "rule": v.rule,
+        "environment": v.environment,
+        "service": v.service,
+        "variable": v.variable,
+        "source": v.source,
+        "revision": v.revision,
+        "message": v.message,
+    }
+
+
+def error_doc(e: ReadError) -> dict[str, Any]:
+    return {"service": e.service, "project": e.project, "region": e.region, "message": e.message}
+
+
+def environment_doc(report: EnvironmentReport, *, audit: bool) -> dict[str, Any]:
+    doc: dict[str, Any] = {
+        "environment": report.environment,
+        "status": str(report.verdict.status),
+        "exit_code": int(report.verdict.exit_code),
+        "services": [service_doc(s) for s in report.services],
+        "violations": [violation_doc(v) for v in report.violations],
+        "errors": [error_doc(e) for e in report.errors],
+        "warnings": list(report.warnings),
+    }
+    if audit:
+        doc["unmanaged"] = [
+            {"service": u.service, "project": u.project, "region": u.region}
+            for u in report.unmanaged
+        ]
+    return doc
+
+
+def gate_doc(result: GateResult) -> dict[str, Any]:
+    head = {
+        "schema_version": SCHEMA_VERSION,
+        "command": result.command,
+    }
+    if result.command == "audit":
+        return {
+            **head,
+            "status": str(result.verdict.status),
+            "exit_code": int(result.verdict.exit_code),
+            "environments": [environment_doc(r, audit=True) for r in result.reports],
+        }
+    (report,) = result.reports
+    body = environment_doc(report, audit=False)
+    return {**head, "environment": body.pop("environment"), **body}
+
+
+def validate_doc(result: ValidateResult) -> dict[str, Any]:
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "command": "validate",
+        "status": "valid" if result.verdict.ok else str(result.verdict.status),
+        "exit_code": int(result.verdict.exit_code),
+        "environments": [
+            {
+                "environment": e.environment,
+                "file": e.path,
+                "services": e.services,
+                "status": "valid" if e.verdict.ok else str(e.verdict.status),
+                "violations": [violation_doc(v) for v in e.violations],
+            }
+            for e in result.environments
+        ],
+        "problems": [],
+        "warnings": list(result.warnings),
+    }
+
+
+def failure_doc(command: str, environment: str | None, error: DeployToolError) -> dict[str, Any]:
+    """A whole-command failure (bad manifest, no credentials) still yields one document, so a
+    CI job parsing stdout never reads an empty string as success."""
+    doc: dict[str, Any] = {
+        "schema_version": SCHEMA_VERSION,
+        "command": command,
+        "status": "error",
+        "exit_code": int(error.exit_code),
+    }
+    if environment is not None:
+        doc["environment"] = environment
+    problems = []
+    if isinstance(error, ManifestError):
+        problems = [{"file": p.path, "line": p.line, "message": p.message} for p in error.problems]
+    message = error.message + (f" ({error.hint})" if error.hint else "")
+    doc.update(
+        {
+            "services": [],
+            "violations": [],
+            "errors": [{"service": getattr(error, "service", None), "message": message}],
+            "problems": problems,
+        }
+    )
+    if command == "audit":
+        doc["environments"] = []
+    return doc

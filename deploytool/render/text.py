@@ -1,0 +1,184 @@
+"""Human reports: rich tables on a terminal, plain lines when piped or NO_COLOR is set."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import IO
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from deploytool.commands.results import GateResult, ValidateResult
+from deploytool.core.diff import ChangeKind, EnvChange, ServiceDiff, ServiceStatus
+from deploytool.core.model import EnvVar
+from deploytool.core.policy import Violation
+from deploytool.core.report import EnvironmentReport
+from deploytool.core.verdict import Status, Verdict
+from deploytool.redaction import scrub, shown_value
+
+SIGN = {ChangeKind.MISSING: "+", ChangeKind.UNEXPECTED: "-", ChangeKind.CHANGED: "~"}
+STYLE = {ChangeKind.MISSING: "green", ChangeKind.UNEXPECTED: "red", ChangeKind.CHANGED: "yellow"}
+STATUS_STYLE = {
+    Status.IN_SYNC: "bold green",
+    Status.DRIFT: "bold yellow",
+    Status.LEAKAGE: "bold red",
+    Status.ERROR: "bold red",
+}
+SERVICE_STYLE = {
+    ServiceStatus.IN_SYNC: "green",
+    ServiceStatus.DRIFT: "yellow",
+    ServiceStatus.MISSING: "red",
+    ServiceStatus.ERROR: "red",
+}
+
+
+def make_console(file: IO[str] | None = None) -> Console:
+    """Colour and tables only on a terminal, and never when NO_COLOR is set."""
+    no_color = "NO_COLOR" in os.environ
+    return Console(
+        file=file or sys.stdout, no_color=no_color, highlight=False, soft_wrap=False, emoji=False
+    )
+
+
+def is_rich(console: Console) -> bool:
+    return console.is_terminal and not console.no_color
+
+
+def display(var: EnvVar | None) -> str:
+    if var is None:
+        return "-"
+    if var.secret is not None:
+        return f"secret:{var.secret}"
+    return shown_value(var)
+
+
+def emit(console: Console, build: list[object]) -> None:
+    """Print through a capture so the final scrub sees every character."""
+    with console.capture() as captured:
+        for item in build:
+            console.print(item)
+    console.file.write(scrub(captured.get()))
+    console.file.flush()
+
+
+def verdict_line(label: str, verdict: Verdict) -> Text:
+    text = Text(f"{label}: ")
+    text.append(f"{verdict.status.value.upper().replace('_', ' ')}", STATUS_STYLE[verdict.status])
+    text.append(f" (exit {int(verdict.exit_code)})")
+    return text
+
+
+def violation_lines(violations: tuple[Violation, ...]) -> list[object]:
+    if not violations:
+        return []
+    out: list[object] = [Text(f"POLICY VIOLATIONS ({len(violations)})", "bold red")]
+    for v in violations:
+        out.append(Text(f"  ✗ [{v.rule}] {v.message}", "red"))
+    out.append(Text(""))
+    return out
+
+
+def _change_row(change: EnvChange) -> tuple[str, str, str, str]:
+    origin = f" [{change.origin.value}]" if change.origin else ""
+    if change.kind is ChangeKind.CHANGED:
+        what = f"{display(change.live)} → {display(change.desired)}"
+    elif change.kind is ChangeKind.MISSING:
+        what = f"{display(change.desired)} (in manifest, not live)"
+    else:
+        what = f"{display(change.live)} (live, not in manifest)"
+    return SIGN[change.kind], change.name, what, f"{change.kind.value}{origin}"
+
+
+def service_block(diff: ServiceDiff, rich_mode: bool) -> list[object]:
+    head = Text(f"{diff.service} ", "bold")
+    head.append(f"({diff.project}/{diff.region}) ", "dim")
+    head.append(diff.status.value.replace("_", " "), SERVICE_STYLE[diff.status])
+    out: list[object] = [head]
+    if diff.error:
+        out.append(Text(f"  ! {diff.error}", "red"))
+    if diff.not_ready:
+        out.append(Text(f"  ! {diff.not_ready}", "yellow"))
+    groups = [("", diff.changes)] + [
+        (f"serving revision {r.revision} ({r.percent}% of traffic)", r.changes)
+        for r in diff.revisions
+    ]
+    for title, changes in groups:
+        if not changes:
+            continue
+        if title:
+            out.append(Text(f"  {title}:", "yellow"))
+        if rich_mode:
+            table = Table(show_header=True, header_style="bold", box=None, padding=(0, 1))
+            for col in ("", "variable", "live → manifest", "kind"):
+                table.add_column(col)
+            for change in changes:
+                sign, name, what, kind = _change_row(change)
+                style = STYLE[change.kind]
+                table.add_row(Text(sign, style), Text(name, style), what, kind)
+            out.append(table)
+        else:
+            for change in changes:
+                sign, name, what, kind = _change_row(change)
+                out.append(Text(f"  {sign} {name}: {what} [{kind}]"))
+    return out
+
+
+def summary_line(report: EnvironmentReport) -> Text:
+    counts = {status: 0 for status in ServiceStatus}
+    changes = 0
+    for diff in report.services:
+        counts[diff.status] += 1
+        changes += len(diff.changes) + sum(len(r.changes) for r in diff.revisions)
+    return Text(
+        f"{len(report.services)} services: {counts[ServiceStatus.IN_SYNC]} in sync, "
+        f"{counts[ServiceStatus.DRIFT]} drifted ({changes} changes), "
+        f"{counts[ServiceStatus.MISSING]} missing, {counts[ServiceStatus.ERROR]} unreadable; "
+        f"{len(report.violations)} policy violations"
+    )
+
+
+def environment_block(report: EnvironmentReport, command: str, rich_mode: bool) -> list[object]:
+    out: list[object] = [verdict_line(f"{command} {report.environment}", report.verdict), Text("")]
+    out += violation_lines(report.violations)
+    for error in report.errors:
+        if error.service is None:
+            out.append(
+                Text(f"! could not read {error.project}/{error.region}: {error.message}", "red")
+            )
+    for diff in report.services:
+        out += service_block(diff, rich_mode)
+    if report.unmanaged:
+        out.append(Text(f"unmanaged services ({len(report.unmanaged)}):", "bold"))
+        out += [Text(f"  ? {u.service} ({u.project}/{u.region})") for u in report.unmanaged]
+    out += [Text(""), summary_line(report)]
+    return out
+
+
+def render_gate(result: GateResult, console: Console | None = None) -> None:
+    console = console or make_console()
+    rich_mode = is_rich(console)
+    parts: list[object] = []
+    for report in result.reports:
+        parts += environment_block(report, result.command, rich_mode)
+        parts.append(Text(""))
+    if result.command == "audit":
+        parts.append(verdict_line("audit", result.verdict))
+    emit(console, parts)
+
+
+def render_validate(result: ValidateResult, console: Console | None = None) -> None:
+    console = console or make_console()
+    parts: list[object] = []
+    for env in result.environments:
+        line = Text(f"{env.path}: ")
+        line.append(
+            "valid" if env.verdict.ok else env.verdict.status.value,
+            STATUS_STYLE[env.verdict.status],
+        )
+        line.append(f" ({env.services} services)")
+        parts.append(line)
+        parts += violation_lines(env.violations)
+    parts.append(verdict_line("validate", result.verdict))
+    emit(console, parts)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from deploytool.core.verdict import Status, Verdict
@@ -11,7 +11,7 @@ from deploytool.errors import ExitCode, UsageError
 
 @dataclass(frozen=True)
 class EmulatorResult:
-    verdict: Verdict = Verdict(Status.IN_SYNC, ExitCode.OK)
+    verdict: Verdict = field(default_factory=lambda: Verdict(Status.IN_SYNC, ExitCode.OK))
 
 
 def run(host: str, port: int, state: Path | None) -> EmulatorResult:

@@ -54,7 +54,7 @@ class Policy:
         return dict(self.pins).get(environment)
 
 
-# Characters that render like ASCII in a terminal; enough to catch a copy-pasted "Е2Е".
+# Characters that render like ASCII in a terminal; enough to catch a copy-pasted Cyrillic "E2E".
 _CONFUSABLES = {
     "\u0415": "E",  # Cyrillic capital IE
     "\u0395": "E",  # Greek capital epsilon

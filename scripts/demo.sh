@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# The incident, caught: boots the local Cloud Run emulator with live state reproducing
+# incident 2025-09-09 and runs the drift gate against it. Exits 0 when deploytool behaved as
+# expected (valid configs, drift in staging, leakage in production).
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+bash scripts/bootstrap.sh
+. .venv/bin/activate
+
+work="$(mktemp -d)"
+log="$work/emulator.log"
+cp examples/incident-state.yaml "$work/state.yaml"
+deploytool emulator --port 0 --state "$work/state.yaml" 2>"$log" &
+emulator_pid=$!
+trap 'kill $emulator_pid 2>/dev/null || true; wait $emulator_pid 2>/dev/null || true; rm -rf "$work"' EXIT
+
+for _ in $(seq 1 100); do
+  hostport="$(grep -o 'CLOUD_RUN_EMULATOR_HOST=[0-9.:]*' "$log" | head -1 | cut -d= -f2 || true)"
+  [ -n "$hostport" ] && break
+  kill -0 $emulator_pid 2>/dev/null || { cat "$log" >&2; echo "demo: emulator died" >&2; exit 1; }
+  sleep 0.1
+done
+[ -n "${hostport:-}" ] || { cat "$log" >&2; echo "demo: emulator did not start" >&2; exit 1; }
+export CLOUD_RUN_EMULATOR_HOST="$hostport"
+
+failures=0
+expect() {  # expect CODE TITLE -- COMMAND...
+  local want=$1 title=$2; shift 3
+  printf '\n\033[1m$ %s\033[0m   # %s\n' "$*" "$title"
+  set +e; "$@"; local got=$?; set -e
+  if [ "$got" -eq "$want" ]; then
+    printf '\033[32m✔ exit %s, as expected\033[0m\n' "$got"
+  else
+    printf '\033[31m✘ exit %s, expected %s\033[0m\n' "$got" "$want"; failures=$((failures + 1))
+  fi
+}
+
+echo "Cloud Run emulator at $CLOUD_RUN_EMULATOR_HOST, seeded with the incident's live state."
+expect 0 "manifests are valid offline" -- deploytool validate
+expect 3 "staging lacks the E2E set: drift" -- deploytool diff staging
+expect 4 "production carries E2E_TESTING=1: leakage" -- deploytool diff production
+
+echo
+if [ "$failures" -eq 0 ]; then
+  echo "demo: deploytool caught the incident (drift in staging, leakage in production)."
+else
+  echo "demo: $failures step(s) did not behave as expected." >&2
+  exit 1
+fi

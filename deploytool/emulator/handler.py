@@ -1,0 +1,197 @@
+"""The HTTP face of the emulator: routes the URIs the google-cloud-run REST transport calls
+(see run_v2/services/*/transports/rest_base.py) onto EmulatorState, and writes protobuf JSON
+exactly as the client parses it."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+import sys
+import time
+import traceback
+from collections.abc import Callable, Mapping
+from http.server import BaseHTTPRequestHandler
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+from google.cloud import run_v2
+from google.protobuf import json_format
+from google.protobuf.message import Message
+
+from deploytool.emulator.errors import ApiError
+from deploytool.emulator.resources import page_size_of
+from deploytool.emulator.rollout import parse_update_mask
+
+if TYPE_CHECKING:
+    from deploytool.emulator.server import Emulator
+
+_LOCATION = r"projects/[^/]+/locations/[^/]+"
+
+# (path pattern, {HTTP method: route name}); the named group is the resource the route acts on.
+_ROUTES: list[tuple[re.Pattern[str], dict[str, str]]] = [
+    (re.compile(rf"^/v2/(?P<resource>{_LOCATION})/services$"), {"GET": "services.list"}),
+    (
+        re.compile(rf"^/v2/(?P<resource>{_LOCATION}/services/[^/:]+)$"),
+        {"GET": "services.get", "PATCH": "services.update"},
+    ),
+    (
+        re.compile(rf"^/v2/(?P<resource>{_LOCATION}/services/[^/]+)/revisions$"),
+        {"GET": "revisions.list"},
+    ),
+    (
+        re.compile(rf"^/v2/(?P<resource>{_LOCATION}/services/[^/]+/revisions/[^/:]+)$"),
+        {"GET": "revisions.get"},
+    ),
+    (re.compile(rf"^/v2/(?P<resource>{_LOCATION}/operations/[^/:]+)$"), {"GET": "operations.get"}),
+]
+
+
+def match_route(method: str, path: str) -> tuple[str, str]:
+    """(route name, resource name) for a request, or ApiError 404/405."""
+    for pattern, methods in _ROUTES:
+        found = pattern.match(path)
+        if found is None:
+            continue
+        if method not in methods:
+            raise ApiError(
+                405,
+                f"Method {method} is not supported on {path} by the Cloud Run emulator "
+                f"(supported: {', '.join(sorted(methods))}).",
+            )
+        return methods[method], found.group("resource")
+    raise ApiError.not_found(f"The Cloud Run emulator has no resource at {method} {path}.")
+
+
+def _flag(query: Mapping[str, str], name: str) -> bool:
+    return query.get(name, "").lower() in ("true", "1")
+
+
+def _parse_service(body: bytes) -> run_v2.Service:
+    service = run_v2.Service()
+    try:
+        json_format.Parse(body.decode("utf-8") or "{}", run_v2.Service.pb(service))
+    except (json_format.ParseError, UnicodeDecodeError) as exc:
+        raise ApiError.invalid(f"Invalid JSON payload received. {exc}") from exc
+    return service
+
+
+Handler = Callable[["Emulator", str, Mapping[str, str], bytes], Message]
+
+
+def _list_services(emulator: Emulator, parent: str, query: Mapping[str, str], _: bytes) -> Message:
+    size = page_size_of(query.get("pageSize"))
+    page = emulator.state.list_services(parent, size, query.get("pageToken"))
+    return run_v2.ListServicesResponse.pb(page)
+
+
+def _get_service(emulator: Emulator, name: str, _q: Mapping[str, str], _b: bytes) -> Message:
+    return run_v2.Service.pb(emulator.state.require_service(name))
+
+
+def _update_service(
+    emulator: Emulator, name: str, query: Mapping[str, str], body: bytes
+) -> Message:
+    return emulator.state.update_service(
+        name,
+        _parse_service(body),
+        validate_only=_flag(query, "validateOnly"),
+        allow_missing=_flag(query, "allowMissing"),
+        update_mask=parse_update_mask(query.get("updateMask")),
+    )
+
+
+def _list_revisions(emulator: Emulator, parent: str, query: Mapping[str, str], _: bytes) -> Message:
+    size = page_size_of(query.get("pageSize"))
+    page = emulator.state.list_revisions(parent, size, query.get("pageToken"))
+    return run_v2.ListRevisionsResponse.pb(page)
+
+
+def _get_revision(emulator: Emulator, name: str, _q: Mapping[str, str], _b: bytes) -> Message:
+    return run_v2.Revision.pb(emulator.state.require_revision(name))
+
+
+def _get_operation(emulator: Emulator, name: str, _q: Mapping[str, str], _b: bytes) -> Message:
+    return emulator.state.get_operation(name)
+
+
+def _race(emulator: Emulator, service: str) -> None:
+    """A concurrent deploy lands first, so the update about to run carries a stale etag."""
+    with contextlib.suppress(ApiError):  # no service: the update answers for itself
+        emulator.state.redeploy(service)
+
+
+_HANDLERS: dict[str, Handler] = {
+    "services.list": _list_services,
+    "services.get": _get_service,
+    "services.update": _update_service,
+    "revisions.list": _list_revisions,
+    "revisions.get": _get_revision,
+    "operations.get": _get_operation,
+}
+
+
+class EmulatorRequestHandler(BaseHTTPRequestHandler):
+    """One request: record it, apply latency and the fault plan, answer JSON."""
+
+    # Keep-alive: the client's requests.Session reuses connections, which benchmarks rely on.
+    protocol_version = "HTTP/1.1"
+    server_version = "CloudRunEmulator/1"
+    emulator: Emulator  # set on a subclass by the server
+
+    def do_GET(self) -> None:
+        self._serve()
+
+    def do_PATCH(self) -> None:
+        self._serve()
+
+    def do_POST(self) -> None:
+        self._serve()
+
+    def do_PUT(self) -> None:
+        self._serve()
+
+    def do_DELETE(self) -> None:
+        self._serve()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Silent: `Emulator.requests` is the request log, and stderr belongs to the caller."""
+
+    def _serve(self) -> None:
+        emulator = self.emulator
+        url = urlsplit(self.path)
+        path = unquote(url.path)
+        query = dict(parse_qsl(url.query, keep_blank_values=True))
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        emulator.record_request(self.command, path, query)
+        if emulator.latency > 0:
+            time.sleep(emulator.latency)
+        # The client asks for `$alt=json;enum-encoding=int`; honour it as Google does.
+        int_enums = "enum-encoding=int" in query.get("$alt", "")
+        try:
+            route, resource = match_route(self.command, path)
+            decision = emulator.state.faults.decide(route, resource)
+            if decision is not None and decision.kind == "drop":
+                self.close_connection = True
+                return
+            if decision is not None and decision.kind == "error":
+                raise ApiError(decision.status, decision.message)
+            if decision is not None and decision.kind == "etag_race":
+                _race(emulator, resource)
+            message = _HANDLERS[route](emulator, resource, query, body)
+            payload = json_format.MessageToJson(message, use_integers_for_enums=int_enums)
+            self._answer(200, payload)
+        except ApiError as exc:
+            self._answer(exc.http_code, json.dumps(exc.to_json()))
+        except Exception as exc:  # the emulator must answer, not hang the client
+            traceback.print_exc(file=sys.stderr)
+            error = ApiError(500, f"Cloud Run emulator internal error: {exc!r}")
+            self._answer(500, json.dumps(error.to_json()))
+
+    def _answer(self, status: int, payload: str) -> None:
+        data = payload.encode("utf-8")
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json; charset=UTF-8")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)

@@ -1,0 +1,319 @@
+"""EmulatorState: the services, revisions and operations the emulator holds, behind one lock.
+
+Two faces: a Python API for tests and benchmarks (put/get services, out-of-band changes,
+rollout failures), and the API operations the HTTP layer calls (which raise ApiError).
+Every message handed out is a copy, so callers never hold a reference into the store.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from google.cloud import run_v2
+from google.longrunning import operations_pb2
+from google.rpc import code_pb2, status_pb2
+
+from deploytool.emulator.errors import ApiError
+from deploytool.emulator.faults import FaultPlan
+from deploytool.emulator.resources import ServiceName, paginate, split_revision_name
+from deploytool.emulator.rollout import (
+    copy_revision,
+    copy_service,
+    prepare_spec,
+    settle_rollout,
+    start_rollout,
+    validate_spec,
+)
+from deploytool.emulator.seeding import complete_revision, complete_service
+
+
+@dataclass
+class _Operation:
+    """A rollout in flight: done once `ready_at` (time.monotonic) has passed."""
+
+    name: str
+    service: str
+    revision: str
+    ready_at: float
+    metadata: run_v2.Service
+    response: run_v2.Service | None = None
+    failure: str | None = None
+
+    @property
+    def done(self) -> bool:
+        return self.response is not None or self.failure is not None
+
+
+class EmulatorState:
+    """Everything the emulator serves. Thread-safe: one re-entrant lock around all of it."""
+
+    def __init__(self, seed: int = 0, faults: FaultPlan | None = None) -> None:
+        self._lock = threading.RLock()
+        self._services: dict[str, run_v2.Service] = {}
+        # service name -> full revision name -> revision
+        self._revisions: dict[str, dict[str, run_v2.Revision]] = {}
+        self._operations: dict[str, _Operation] = {}
+        self._pending: dict[str, _Operation] = {}  # the not-done subset of _operations
+        self._fail_rollout: dict[str, str] = {}
+        self._rng = random.Random(seed)
+        self.faults = faults if faults is not None else FaultPlan(seed)
+        # Seconds a rollout's operation stays not done; Emulator(operation_delay=) sets it.
+        self.operation_delay = 0.0
+
+    @classmethod
+    def from_dict(cls, data: Any, source: str = "<dict>") -> EmulatorState:
+        """Build from the state-file structure (see statefile.py); StateFileError if invalid."""
+        from deploytool.emulator.statefile import state_from_dict
+
+        return state_from_dict(data, source)
+
+    @classmethod
+    def from_file(cls, path: str | Path) -> EmulatorState:
+        """Load a YAML (default) or JSON (`.json`) state file; StateFileError if invalid."""
+        from deploytool.emulator.statefile import load_state_file
+
+        return load_state_file(Path(path))
+
+    # -- Python API ---------------------------------------------------------------------
+
+    def put_service(self, service: run_v2.Service) -> run_v2.Service:
+        """Store (or replace) a service as seeded: missing server-owned fields are filled in,
+        and one ready revision is cut from its template unless its latest created revision
+        is already stored. Returns the stored copy."""
+        service = copy_service(service)
+        with self._lock:
+            ServiceName.parse(service.name)
+            revisions = self._revisions.setdefault(service.name, {})
+            created = complete_service(service, revisions, self._rng)
+            if created is not None:
+                revisions[created.name] = created
+            self._services[service.name] = service
+            return copy_service(service)
+
+    def add_revision(self, revision: run_v2.Revision) -> run_v2.Revision:
+        """Store a revision (e.g. an older one traffic is pinned to); its name must be
+        `projects/P/locations/L/services/S/revisions/R`. The service need not exist yet."""
+        revision = complete_revision(copy_revision(revision))
+        with self._lock:
+            self._revisions.setdefault(revision.service, {})[revision.name] = revision
+            return copy_revision(revision)
+
+    def get_service(self, name: str) -> run_v2.Service | None:
+        with self._lock:
+            self._settle()
+            service = self._services.get(name)
+            return copy_service(service) if service is not None else None
+
+    def get_revision(self, name: str) -> run_v2.Revision | None:
+        service, _ = split_revision_name(name)
+        with self._lock:
+            self._settle()
+            revision = self._revisions.get(service, {}).get(name)
+            return copy_revision(revision) if revision is not None else None
+
+    def service_names(self) -> list[str]:
+        with self._lock:
+            return sorted(self._services)
+
+    def revision_names(self, service: str) -> list[str]:
+        with self._lock:
+            return sorted(self._revisions.get(service, {}))
+
+    def delete_service(self, name: str) -> None:
+        with self._lock:
+            self._services.pop(name, None)
+            self._revisions.pop(name, None)
+
+    def set_fail_rollout(self, service: str, message: str | None) -> None:
+        """From now on rollouts of `service` fail with `message` (None: they succeed again)."""
+        with self._lock:
+            if message is None:
+                self._fail_rollout.pop(service, None)
+            else:
+                self._fail_rollout[service] = message
+
+    def set_env(
+        self, service: str, env: Iterable[run_v2.EnvVar], container: str | None = None
+    ) -> run_v2.Service:
+        """An out-of-band change (someone ran `gcloud run services update`): replace the env
+        of `container` (default: the first), as a real update does (new generation, etag and
+        revision). Returns the service afterwards."""
+        with self._lock:
+            current = self._require(service)
+            body = copy_service(current)
+            target = next(
+                (c for c in body.template.containers if container in (None, c.name)), None
+            )
+            if target is None:
+                raise ValueError(f"{service} has no container {container!r}")
+            target.env = list(env)
+            return self._redeploy(current, body)
+
+    def redeploy(self, service: str) -> run_v2.Service:
+        """Deploy the same template again: only the etag, generation and revision change."""
+        with self._lock:
+            current = self._require(service)
+            return self._redeploy(current, copy_service(current))
+
+    # -- API operations (HTTP layer) ----------------------------------------------------
+
+    def list_services(
+        self, parent: str, page_size: int, page_token: str | None
+    ) -> run_v2.ListServicesResponse:
+        # `locations/-` lists every region of the project, as Cloud Run allows.
+        project_prefix = parent.rsplit("/locations/", 1)[0] + "/locations/"
+        wildcard = parent.endswith("/locations/-")
+        with self._lock:
+            self._settle()
+            names = sorted(
+                name
+                for name in self._services
+                if (name.startswith(project_prefix) if wildcard else name.startswith(parent + "/"))
+            )
+            page, token = paginate(names, page_size, page_token)
+            return run_v2.ListServicesResponse(
+                services=[self._services[name] for name in page], next_page_token=token
+            )
+
+    def list_revisions(
+        self, service: str, page_size: int, page_token: str | None
+    ) -> run_v2.ListRevisionsResponse:
+        """Newest first, as `gcloud run revisions list` shows them."""
+        with self._lock:
+            self._settle()
+            revisions = self._revisions.get(service, {})
+            names = sorted(revisions, reverse=True)
+            page, token = paginate(names, page_size, page_token, descending=True)
+            return run_v2.ListRevisionsResponse(
+                revisions=[revisions[name] for name in page], next_page_token=token
+            )
+
+    def require_service(self, name: str) -> run_v2.Service:
+        with self._lock:
+            self._settle()
+            return copy_service(self._require(name))
+
+    def require_revision(self, name: str) -> run_v2.Revision:
+        revision = self.get_revision(name)
+        if revision is None:
+            raise ApiError.not_found(f"Resource '{name}' of kind 'REVISION' was not found.")
+        return revision
+
+    def update_service(
+        self,
+        name: str,
+        body: run_v2.Service,
+        *,
+        validate_only: bool = False,
+        allow_missing: bool = False,
+        update_mask: Sequence[str] = (),
+    ) -> operations_pb2.Operation:
+        """UpdateService: etag check, validation, then a rollout answered as an Operation."""
+        with self._lock:
+            self._settle(force_service=name)
+            current = self._services.get(name)
+            if current is None and not allow_missing:
+                raise self._service_not_found(name)
+            if current is not None and body.etag and body.etag != current.etag:
+                raise ApiError.aborted(
+                    f"Etag mismatch for service '{name}': the service was modified "
+                    f"(expected etag {current.etag!r}, got {body.etag!r}). Read it again."
+                )
+            revisions = self._revisions.get(name, {})
+            spec = prepare_spec(current, body, name, update_mask)
+            validate_spec(spec, revisions)
+            revision = start_rollout(spec, current, revisions, self._rng)
+            operation = _Operation(
+                name=ServiceName.parse(name).operation(),
+                service=name,
+                revision=revision.name,
+                ready_at=time.monotonic() + (0.0 if validate_only else self.operation_delay),
+                metadata=copy_service(spec),
+            )
+            if validate_only:
+                # Nothing is stored: the operation answers what the service would become.
+                # Validation does not start containers, so a configured failure cannot show.
+                settle_rollout(spec, revision, None)
+                operation.response = spec
+                return _operation_message(operation)
+            self._services[name] = spec
+            self._revisions.setdefault(name, {})[revision.name] = revision
+            self._operations[operation.name] = operation
+            self._pending[operation.name] = operation
+            self._settle()
+            return _operation_message(operation)
+
+    def get_operation(self, name: str) -> operations_pb2.Operation:
+        with self._lock:
+            self._settle()
+            operation = self._operations.get(name)
+            if operation is None:
+                raise ApiError.not_found(f"Operation '{name}' was not found.")
+            return _operation_message(operation)
+
+    # -- internals (lock held) ----------------------------------------------------------
+
+    def _require(self, name: str) -> run_v2.Service:
+        service = self._services.get(name)
+        if service is None:
+            raise self._service_not_found(name)
+        return service
+
+    @staticmethod
+    def _service_not_found(name: str) -> ApiError:
+        return ApiError.not_found(f"Resource '{name}' of kind 'SERVICE' was not found.")
+
+    def _redeploy(self, current: run_v2.Service, body: run_v2.Service) -> run_v2.Service:
+        self._settle(force_service=current.name)
+        body.template.revision = ""
+        revisions = self._revisions.setdefault(current.name, {})
+        spec = prepare_spec(current, body, current.name, ())
+        revision = start_rollout(spec, current, revisions, self._rng)
+        settle_rollout(spec, revision, self._fail_rollout.get(current.name))
+        revisions[revision.name] = revision
+        self._services[current.name] = spec
+        return copy_service(spec)
+
+    def _settle(self, force_service: str | None = None) -> None:
+        """Finish every rollout whose time has come (and all of `force_service`'s: a new
+        update supersedes one in flight)."""
+        if not self._pending:
+            return
+        clock = time.monotonic()
+        for operation in list(self._pending.values()):
+            if operation.ready_at > clock and operation.service != force_service:
+                continue
+            del self._pending[operation.name]
+            service = self._services.get(operation.service)
+            revision = self._revisions.get(operation.service, {}).get(operation.revision)
+            if service is None or revision is None:
+                operation.failure = f"Service '{operation.service}' was deleted."
+                continue
+            if service.latest_created_revision == operation.revision and service.reconciling:
+                settle_rollout(service, revision, self._fail_rollout.get(operation.service))
+            failed = service.latest_ready_revision != revision.name
+            if failed:
+                operation.failure = service.terminal_condition.message or "Rollout failed."
+            operation.metadata = copy_service(service)
+            operation.response = None if failed else copy_service(service)
+
+
+def _operation_message(operation: _Operation) -> operations_pb2.Operation:
+    """The google.longrunning.Operation Cloud Run answers: the Service as metadata and, when
+    done, as response; a failed rollout is an error (FAILED_PRECONDITION) with its message,
+    which `operation.result()` raises as google.api_core.exceptions.FailedPrecondition."""
+    message = operations_pb2.Operation(name=operation.name, done=operation.done)
+    message.metadata.Pack(run_v2.Service.pb(operation.metadata))
+    if operation.failure is not None:
+        message.error.CopyFrom(
+            status_pb2.Status(code=code_pb2.FAILED_PRECONDITION, message=operation.failure)
+        )
+    elif operation.response is not None:
+        message.response.Pack(run_v2.Service.pb(operation.response))
+    return message

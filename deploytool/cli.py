@@ -232,6 +232,80 @@ def diff(
 
 
 @app.command()
+def apply(
+    environment: Annotated[str, typer.Argument(help="Environment (manifest stem).")],
+    service: Services = None,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Apply without asking.")] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Plan and preflight only (exit 3 if changes).")
+    ] = False,
+    parallel: Annotated[int, typer.Option(min=1, max=32, help="Services written at once.")] = 4,
+    audit_log: Annotated[
+        Path | None, typer.Option(help="JSON-lines audit trail [default: .deploytool/audit.jsonl].")
+    ] = None,
+    rollout_timeout: Annotated[
+        float, typer.Option(min=1.0, help="Seconds to wait for each new revision.")
+    ] = 600.0,
+    config_dir: ConfigDir = Path("configs"),
+    output: Output = OutputFormat.text,
+    impersonate: Impersonate = None,
+    timeout: Timeout = 60.0,
+    debug: Debug = False,
+) -> None:
+    """Make live match the manifest: plan, confirm, preflight, roll out, verify."""
+    from deploytool.commands import apply as command
+    from deploytool.render import progress as progress_ui
+
+    text = output is OutputFormat.text
+    options = command.ApplyOptions(
+        yes=yes,
+        dry_run=dry_run,
+        parallel=parallel,
+        rollout_timeout=rollout_timeout,
+        audit_log=audit_log,
+    )
+
+    def show_plan(report: Any) -> None:
+        if text:
+            from deploytool.render.apply_text import render_plan
+
+            render_plan(report)
+
+    def confirm(count: int) -> bool:
+        return typer.confirm(
+            f"Apply these changes to {count} service(s) in {environment}?", default=False, err=True
+        )
+
+    def render(result: Any) -> None:
+        _warn(result)
+        if text:
+            from deploytool.render.apply_text import render_outcomes
+
+            render_outcomes(result)
+        else:
+            from deploytool.render.json_doc import apply_doc, dumps
+
+            typer.echo(dumps(apply_doc(result)))
+
+    def run() -> Any:
+        with progress_ui.outcome_ticker() as tick:
+            return command.run(
+                config_dir,
+                environment,
+                service or [],
+                _gateway(impersonate, timeout),
+                options,
+                show_plan=show_plan,
+                confirm=confirm if sys.stdin.isatty() else None,
+                progress=tick,
+            )
+
+    execute(
+        run, render, command="apply", debug=debug, json_output=not text, environment=environment
+    )
+
+
+@app.command()
 def emulator(
     host: Annotated[str, typer.Option(help="Address to bind.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=0, max=65535, help="Port (0: any free).")] = 8089,

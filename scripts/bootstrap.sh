@@ -14,11 +14,15 @@ stamp="$venv/.deploytool-installed"
 want="$(sha256sum "$root/pyproject.toml" | cut -d' ' -f1)"
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   echo "bootstrap: installing deploytool and its dependencies" >&2
-  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip 2>&1 \
-    | grep -v "^WARNING: Location" >&2 || true
-  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -e "$root[dev]" 2>&1 \
-    | grep -v "^WARNING: Location" >&2 || true
+  log="$venv/pip-install.log"
+  if ! { "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip \
+         && "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -e "$root[dev]"
+       } >"$log" 2>&1; then
+    cat "$log" >&2
+    echo "bootstrap: pip install failed (log above, also in $log)" >&2
+    exit 1
+  fi
   "$venv/bin/python" -c "import deploytool, google.cloud.run_v2, typer, rich, pytest" \
-    || { echo "bootstrap: install failed" >&2; exit 1; }
+    || { echo "bootstrap: install incomplete" >&2; exit 1; }
   echo "$want" > "$stamp"
 fi

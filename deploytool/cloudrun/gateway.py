@@ -49,6 +49,13 @@ class CloudRunGateway:
                 self._clients = build_clients(self.settings)
             return self._clients
 
+    def connect(self) -> None:
+        """Build the clients now; raises CredentialsError (exit 5) when there are none."""
+        try:
+            _ = self.clients
+        except Exception as exc:
+            raise translate(exc, doing="connect to Cloud Run") from exc
+
     @property
     def identity(self) -> str:
         return self.clients.identity

@@ -11,7 +11,7 @@ from deploytool.commands.results import GateResult
 from deploytool.core.gate import evaluate
 from deploytool.core.model import Manifest
 from deploytool.errors import UsageError
-from deploytool.manifest import load_all
+from deploytool.manifest import read_all
 
 if TYPE_CHECKING:
     from deploytool.cloudrun.gateway import CloudRunGateway
@@ -40,7 +40,7 @@ def run(
     *,
     parallel: int = 4,
 ) -> GateResult:
-    loaded = load_all(config_dir, [environment])
+    loaded = read_all(config_dir, [environment])
     manifest = loaded.manifests[0]
     only = check_service_names(manifest, services)
     specs = [s for s in manifest.services if only is None or s.name in only]

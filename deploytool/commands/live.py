@@ -29,6 +29,8 @@ def read_snapshot(
     """Never raises for a Cloud Run failure: each unread piece is recorded with its reason,
     so the verdict can fail closed while everything else is still reported."""
     wanted = sorted(set(locations))
+    # Credentials are global: without them say so once, not once per location.
+    gateway.connect()
     with ThreadPoolExecutor(max_workers=max(1, parallel)) as pool:
         reads = list(pool.map(lambda loc: _list_location(gateway, *loc, progress), wanted))
         managed = {(s.project, s.region, s.name) for m in manifests for s in m.services}

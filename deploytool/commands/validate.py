@@ -8,11 +8,11 @@ from pathlib import Path
 from deploytool.commands.results import ValidatedEnvironment, ValidateResult
 from deploytool.core.policy import manifest_violations
 from deploytool.core.verdict import combine, decide
-from deploytool.manifest import load_all
+from deploytool.manifest import read_all
 
 
 def run(config_dir: Path, environments: Sequence[str]) -> ValidateResult:
-    loaded = load_all(config_dir, list(environments) or None)
+    loaded = read_all(config_dir, list(environments) or None)
     checked = []
     for manifest in loaded.manifests:
         violations = tuple(manifest_violations(manifest, loaded.policy))

@@ -12,6 +12,7 @@ from deploytool.core.diff import (
     diff_env,
     diff_service,
 )
+from deploytool.core.fingerprint import APPLIED_ANNOTATION, with_origins
 from deploytool.core.model import LiveService, Manifest, ServiceSpec, select_container
 from deploytool.core.policy import Policy, Violation, live_violations, manifest_violations
 from deploytool.core.report import (
@@ -79,6 +80,8 @@ def evaluate(
         live = next((s for s in location.services if s.name == spec.name), None)
         diff = diff_service(spec, live)
         if live is not None:
+            record = live.annotation(APPLIED_ANNOTATION)
+            diff = replace(diff, changes=with_origins(diff.changes, record))
             diff = _with_serving_revisions(
                 diff, spec, live, snapshot, errors, violations, policy, env
             )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from deploytool.commands.apply import ApplyResult
 from deploytool.commands.results import GateResult, ValidateResult
 from deploytool.core.diff import EnvChange, ServiceDiff
 from deploytool.core.model import EnvVar
@@ -161,3 +162,26 @@ def failure_doc(command: str, environment: str | None, error: DeployToolError) -
     if command == "audit":
         doc["environments"] = []
     return doc
+
+
+def apply_doc(result: ApplyResult) -> dict[str, Any]:
+    """The diff envelope of the plan, plus each service's outcome."""
+    body = environment_doc(result.plan, audit=False)
+    body.pop("environment")
+    outcomes = {o.service: o for o in result.outcomes}
+    for service in body["services"]:
+        o = outcomes.get(service["service"])
+        service["outcome"] = o.outcome.value if o else "unchanged"
+        service["revision"] = o.revision if o else None
+        service["message"] = o.message if o else None
+        service["new_changes"] = [change_doc(c) for c in o.new_changes] if o else []
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "command": "apply",
+        "environment": result.environment,
+        **body,
+        "status": str(result.verdict.status),
+        "exit_code": int(result.verdict.exit_code),
+        "dry_run": result.dry_run,
+        "note": result.note,
+    }

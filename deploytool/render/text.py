@@ -11,7 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from deploytool.commands.results import GateResult, ValidateResult
-from deploytool.core.diff import ChangeKind, EnvChange, ServiceDiff, ServiceStatus
+from deploytool.core.diff import ChangeKind, EnvChange, Origin, ServiceDiff, ServiceStatus
 from deploytool.core.model import EnvVar
 from deploytool.core.policy import Violation
 from deploytool.core.report import EnvironmentReport
@@ -25,6 +25,10 @@ STATUS_STYLE = {
     Status.DRIFT: "bold yellow",
     Status.LEAKAGE: "bold red",
     Status.ERROR: "bold red",
+}
+ORIGIN_NOTE = {
+    Origin.DRIFT: ", changed live since deploytool applied",
+    Origin.PENDING: ", manifest changed since deploytool applied",
 }
 SERVICE_STYLE = {
     ServiceStatus.IN_SYNC: "green",
@@ -56,16 +60,19 @@ def display(var: EnvVar | None) -> str:
 
 def emit(console: Console, build: list[object]) -> None:
     """Print through a capture so the final scrub sees every character."""
+    plain = not is_rich(console)
     with console.capture() as captured:
         for item in build:
-            console.print(item)
+            # Piped output is for grep and CI logs: one line per fact, never wrapped.
+            console.print(item, soft_wrap=plain)
     console.file.write(scrub(captured.get()))
     console.file.flush()
 
 
-def verdict_line(label: str, verdict: Verdict) -> Text:
+def verdict_line(label: str, verdict: Verdict, ok_word: str | None = None) -> Text:
     text = Text(f"{label}: ")
-    text.append(f"{verdict.status.value.upper().replace('_', ' ')}", STATUS_STYLE[verdict.status])
+    word = ok_word if ok_word and verdict.ok else verdict.status.value.upper().replace("_", " ")
+    text.append(word, STATUS_STYLE[verdict.status])
     text.append(f" (exit {int(verdict.exit_code)})")
     return text
 
@@ -81,7 +88,7 @@ def violation_lines(violations: tuple[Violation, ...]) -> list[object]:
 
 
 def _change_row(change: EnvChange) -> tuple[str, str, str, str]:
-    origin = f" [{change.origin.value}]" if change.origin else ""
+    origin = ORIGIN_NOTE.get(change.origin, "") if change.origin else ""
     if change.kind is ChangeKind.CHANGED:
         what = f"{display(change.live)} → {display(change.desired)}"
     elif change.kind is ChangeKind.MISSING:
@@ -119,9 +126,15 @@ def service_block(diff: ServiceDiff, rich_mode: bool) -> list[object]:
                 table.add_row(Text(sign, style), Text(name, style), what, kind)
             out.append(table)
         else:
-            for change in changes:
-                sign, name, what, kind = _change_row(change)
-                out.append(Text(f"  {sign} {name}: {what} [{kind}]"))
+            out += service_change_lines(changes)
+    return out
+
+
+def service_change_lines(changes: tuple[EnvChange, ...]) -> list[object]:
+    out: list[object] = []
+    for change in changes:
+        sign, name, what, kind = _change_row(change)
+        out.append(Text(f"  {sign} {name}: {what} [{kind}]", STYLE[change.kind]))
     return out
 
 
@@ -139,8 +152,14 @@ def summary_line(report: EnvironmentReport) -> Text:
     )
 
 
-def environment_block(report: EnvironmentReport, command: str, rich_mode: bool) -> list[object]:
-    out: list[object] = [verdict_line(f"{command} {report.environment}", report.verdict), Text("")]
+def environment_block(
+    report: EnvironmentReport, command: str, rich_mode: bool, *, verdict: bool = True
+) -> list[object]:
+    if verdict:
+        out: list[object] = [verdict_line(f"{command} {report.environment}", report.verdict)]
+    else:
+        out = [Text(f"{command} {report.environment}", "bold")]
+    out.append(Text(""))
     out += violation_lines(report.violations)
     for error in report.errors:
         if error.service is None:
@@ -180,5 +199,5 @@ def render_validate(result: ValidateResult, console: Console | None = None) -> N
         line.append(f" ({env.services} services)")
         parts.append(line)
         parts += violation_lines(env.violations)
-    parts.append(verdict_line("validate", result.verdict))
+    parts.append(verdict_line("validate", result.verdict, ok_word="VALID"))
     emit(console, parts)

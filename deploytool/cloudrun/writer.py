@@ -1,0 +1,133 @@
+"""Read-modify-write of one Cloud Run service: only the managed container's env and
+deploytool's own annotations change; every other field goes back exactly as it was read."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from google.api_core import exceptions as gexc
+from google.cloud import run_v2
+
+from deploytool.cloudrun.convert import env_to_proto, service_from_proto
+from deploytool.cloudrun.failures import is_transient, translate
+from deploytool.cloudrun.gateway import CloudRunGateway, read_retry
+from deploytool.core.model import EnvVar, LiveService
+from deploytool.errors import ConflictError, LiveStateError, RolloutError
+
+log = logging.getLogger("deploytool.cloudrun")
+
+
+@dataclass(frozen=True)
+class FetchedService:
+    """A service read for writing: the exact message (opaque above the adapter) and its
+    core view."""
+
+    live: LiveService
+    message: Any
+
+
+def fetch(gateway: CloudRunGateway, project: str, region: str, name: str) -> FetchedService:
+    message = gateway.get_service_proto(project, region, name)
+    return FetchedService(service_from_proto(message), message)
+
+
+def build_update(
+    fetched: FetchedService,
+    container: str,
+    env: Sequence[EnvVar],
+    annotations: Mapping[str, str],
+) -> Any:
+    service = run_v2.Service.deserialize(run_v2.Service.serialize(fetched.message))
+    target = next((c for c in service.template.containers if c.name == container), None)
+    if target is None:
+        raise LiveStateError(
+            f"container {container!r} vanished from {fetched.live.name}",
+            "re-run to see the new plan",
+            service=fetched.live.name,
+        )
+    del target.env[:]
+    target.env.extend(env_to_proto(env))
+    # Re-sending the fetched revision name with a changed template is a 409 "already exists".
+    service.template.revision = ""
+    for key, value in annotations.items():
+        service.annotations[key] = value
+    return service
+
+
+def send_update(
+    gateway: CloudRunGateway,
+    service: Any,
+    *,
+    validate_only: bool,
+    rollout_timeout: float,
+) -> LiveService:
+    """Send the update guarded by the etag that was read, and wait for the rollout.
+
+    The etag makes a duplicate write impossible, so a transient failure of the call itself
+    is retried; a 409 is not retried here: the caller re-reads and re-plans."""
+    name = service.name.rsplit("/", 1)[-1]
+    verb = "validate an update of" if validate_only else "update"
+    request = run_v2.UpdateServiceRequest(service=service, validate_only=validate_only)
+    clients = gateway.clients
+    try:
+        operation = clients.services.update_service(
+            request=request,
+            retry=read_retry(gateway.settings.timeout) if service.etag else None,
+            timeout=min(gateway.settings.timeout, 30.0),
+        )
+    except Exception as exc:
+        raise translate(
+            exc, doing=f"{verb} {name}", service=name, endpoint=gateway.settings.endpoint
+        ) from exc
+    try:
+        result = operation.result(timeout=rollout_timeout)
+    except gexc.GoogleAPICallError as exc:
+        if validate_only:
+            raise LiveStateError(
+                f"Cloud Run rejected the update of {name} in preflight: {exc.message}",
+                "fix the manifest; nothing was written",
+                service=name,
+            ) from exc
+        raise _rollout_failure(gateway, service, str(exc.message or exc)) from exc
+    except Exception as exc:
+        if is_transient(exc) or isinstance(exc, TimeoutError):
+            raise LiveStateError(
+                f"lost track of the rollout of {name}: {type(exc).__name__}",
+                "the update may still complete; run `deploytool diff` to see where it stands",
+                service=name,
+            ) from exc
+        raise translate(exc, doing=f"wait for the rollout of {name}", service=name) from exc
+    live = service_from_proto(result)
+    if not validate_only and live.ready is False:
+        raise _rollout_failure(gateway, service, live.condition_message)
+    return live
+
+
+def _rollout_failure(gateway: CloudRunGateway, sent: Any, message: str) -> LiveStateError:
+    project, region, name = (
+        sent.name.split("/")[1],
+        sent.name.split("/")[3],
+        sent.name.split("/")[5],
+    )
+    try:
+        now = service_from_proto(gateway.get_service_proto(project, region, name))
+    except LiveStateError:
+        return RolloutError(
+            f"rollout of {name} failed: {message}",
+            "the previous revision keeps serving; see the revision's logs",
+            service=name,
+        )
+    serving = ", ".join(f"{t.revision} ({t.percent}%)" for t in now.traffic) or "unknown"
+    return RolloutError(
+        f"new revision {now.latest_created_revision or '?'} of {name} did not become ready: "
+        f"{now.condition_message or message}",
+        f"the previous revision keeps serving ({serving}); fix the cause and re-run apply",
+        service=name,
+    )
+
+
+def is_conflict(exc: BaseException) -> bool:
+    return isinstance(exc, ConflictError)

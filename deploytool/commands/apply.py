@@ -1,0 +1,231 @@
+"""`deploytool apply ENV`: plan → policy → confirm → preflight → write → roll out → verify."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from deploytool.commands.apply_service import (
+    Outcome,
+    ServiceOutcome,
+    annotations_for,
+    plan_from_live,
+    write_service,
+)
+from deploytool.commands.audit_log import AuditLog
+from deploytool.commands.diff import check_service_names
+from deploytool.commands.live import read_snapshot
+from deploytool.core.diff import ServiceStatus
+from deploytool.core.gate import evaluate
+from deploytool.core.model import ServiceSpec
+from deploytool.core.plan import ServicePlan
+from deploytool.core.report import EnvironmentReport
+from deploytool.core.verdict import Status, Verdict
+from deploytool.errors import ExitCode, LiveStateError, UsageError
+from deploytool.manifest import read_all
+
+if TYPE_CHECKING:
+    from deploytool.cloudrun.gateway import CloudRunGateway
+
+
+@dataclass(frozen=True)
+class ApplyResult:
+    environment: str
+    plan: EnvironmentReport  # what diff saw before any write
+    outcomes: tuple[ServiceOutcome, ...]
+    verdict: Verdict
+    dry_run: bool
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class ApplyOptions:
+    yes: bool = False
+    dry_run: bool = False
+    parallel: int = 4
+    rollout_timeout: float = 600.0
+    audit_log: Path | None = None
+
+
+ShowPlan = Callable[[EnvironmentReport], None]
+Confirm = Callable[[int], bool]  # number of services to change → go ahead?
+Progress = Callable[[ServiceOutcome], None]
+
+
+def _verdict(status: Status) -> Verdict:
+    codes = {
+        Status.IN_SYNC: ExitCode.OK,
+        Status.DRIFT: ExitCode.DRIFT,
+        Status.LEAKAGE: ExitCode.POLICY,
+        Status.ERROR: ExitCode.LIVE,
+    }
+    return Verdict(status, codes[status])
+
+
+def run(
+    config_dir: Path,
+    environment: str,
+    services: Sequence[str],
+    gateway: CloudRunGateway,
+    options: ApplyOptions,
+    *,
+    show_plan: ShowPlan,
+    confirm: Confirm | None,
+    progress: Progress | None = None,
+) -> ApplyResult:
+    """`confirm` is None when nobody can answer (stdin is not a terminal)."""
+    loaded = read_all(config_dir, [environment])
+    manifest = loaded.manifests[0]
+    only = check_service_names(manifest, services)
+    specs = [s for s in manifest.services if only is None or s.name in only]
+    snapshot = read_snapshot(
+        gateway, {(s.project, s.region) for s in specs}, [manifest], parallel=options.parallel
+    )
+    report = evaluate(manifest, loaded.policy, snapshot, only=only, warnings=tuple(loaded.warnings))
+
+    def done(
+        status: Status, outcomes: Sequence[ServiceOutcome] = (), note: str | None = None
+    ) -> ApplyResult:
+        return ApplyResult(
+            environment, report, tuple(outcomes), _verdict(status), options.dry_run, note
+        )
+
+    show_plan(report)
+    if report.violations:
+        # Policy before any write: nothing below this line runs for a violating environment.
+        return done(Status.LEAKAGE, note="policy violations: nothing was written")
+    if report.errors:
+        return done(Status.ERROR, note="live state could not be read: nothing was written")
+
+    plans: list[tuple[ServicePlan, ServiceSpec]] = []
+    blocked: list[ServiceOutcome] = []
+    for diff in report.services:
+        spec = manifest.service(diff.service)
+        assert spec is not None
+        if diff.status is ServiceStatus.MISSING:
+            blocked.append(
+                ServiceOutcome(
+                    diff.service,
+                    diff.project,
+                    diff.region,
+                    Outcome.FAILED,
+                    diff.changes,
+                    message="the service does not exist; deploytool changes env of deployed "
+                    "services only: deploy it first (gcloud run deploy)",
+                )
+            )
+            continue
+        if not diff.changes:
+            continue
+        live = next(
+            s
+            for loc in snapshot.locations
+            for s in loc.services
+            if (s.project, s.region, s.name) == (spec.project, spec.region, spec.name)
+        )
+        plans.append((plan_from_live(spec, live), spec))
+
+    if blocked:
+        return done(Status.ERROR, blocked, note="nothing was written")
+    if not plans:
+        return done(Status.IN_SYNC, note="nothing to do: live already matches the manifest")
+    if not options.dry_run and not options.yes:
+        if confirm is None:
+            raise UsageError(
+                "refusing to apply without confirmation: stdin is not a terminal",
+                "review the plan above, then re-run with --yes (or --dry-run to preflight)",
+            )
+        if not confirm(len(plans)):
+            return done(Status.DRIFT, note="not confirmed: nothing was written")
+
+    audit = AuditLog(options.audit_log or (Path(".deploytool") / "audit.jsonl"))
+    if not options.dry_run:
+        audit.check_writable()
+    preflight = _preflight(gateway, plans, options)
+    if any(o.outcome is Outcome.FAILED for o in preflight):
+        return done(
+            Status.ERROR,
+            preflight,
+            note="Cloud Run rejected the update in preflight: nothing was written",
+        )
+    if options.dry_run:
+        return done(
+            Status.DRIFT,
+            preflight,
+            note="dry run: the plan passed Cloud Run's preflight; nothing was written",
+        )
+
+    def one(item: tuple[ServicePlan, ServiceSpec]) -> ServiceOutcome:
+        plan, spec = item
+        try:
+            outcome = write_service(
+                gateway,
+                spec,
+                plan,
+                environment=environment,
+                audit=audit,
+                rollout_timeout=options.rollout_timeout,
+            )
+        except LiveStateError as exc:
+            outcome = ServiceOutcome(
+                plan.service,
+                plan.project,
+                plan.region,
+                Outcome.FAILED,
+                plan.changes,
+                message=_describe(exc),
+            )
+        if progress is not None:
+            progress(outcome)
+        return outcome
+
+    with ThreadPoolExecutor(max_workers=max(1, options.parallel)) as pool:
+        outcomes = list(pool.map(one, plans))
+    failed = any(o.outcome in (Outcome.FAILED, Outcome.CONFLICT) for o in outcomes)
+    return done(Status.ERROR if failed else Status.IN_SYNC, outcomes)
+
+
+def _preflight(
+    gateway: CloudRunGateway, plans: list[tuple[ServicePlan, ServiceSpec]], options: ApplyOptions
+) -> list[ServiceOutcome]:
+    """A server-side validateOnly update of each service: what Cloud Run would reject is
+    caught before anything is written anywhere."""
+    from deploytool.cloudrun.writer import build_update, fetch, send_update
+
+    def check(item: tuple[ServicePlan, ServiceSpec]) -> ServiceOutcome:
+        plan, spec = item
+        try:
+            fetched = fetch(gateway, plan.project, plan.region, plan.service)
+            update = build_update(
+                fetched, plan.container, plan.new_env, annotations_for(plan, spec)
+            )
+            send_update(
+                gateway, update, validate_only=True, rollout_timeout=options.rollout_timeout
+            )
+        except LiveStateError as exc:
+            return ServiceOutcome(
+                plan.service,
+                plan.project,
+                plan.region,
+                Outcome.FAILED,
+                plan.changes,
+                message=_describe(exc),
+            )
+        return ServiceOutcome(
+            plan.service,
+            plan.project,
+            plan.region,
+            Outcome.PENDING,
+            plan.changes,
+            message="preflight passed",
+        )
+
+    with ThreadPoolExecutor(max_workers=max(1, options.parallel)) as pool:
+        return list(pool.map(check, plans))
+
+
+def _describe(exc: LiveStateError) -> str:
+    return f"{exc.message} ({exc.hint})" if exc.hint else exc.message

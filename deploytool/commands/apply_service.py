@@ -1,0 +1,177 @@
+"""Writing one service: re-read, check the approved plan still holds, write with the etag,
+wait for the rollout, re-read and verify. Concurrent changes are never overwritten blindly."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from deploytool.commands.audit_log import AuditEntry, AuditLog
+from deploytool.core.diff import EnvChange, diff_env
+from deploytool.core.fingerprint import (
+    APPLIED_ANNOTATION,
+    FINGERPRINT_ANNOTATION,
+    applied_record,
+    fingerprint,
+    kinds_summary,
+)
+from deploytool.core.model import LiveService, ServiceSpec, select_container
+from deploytool.core.plan import ServicePlan, plan_service, same_plan
+from deploytool.errors import ConflictError, LiveStateError
+
+if TYPE_CHECKING:
+    from deploytool.cloudrun.gateway import CloudRunGateway
+    from deploytool.cloudrun.writer import FetchedService
+
+MAX_CONFLICT_RETRIES = 3
+
+
+class Outcome(StrEnum):
+    APPLIED = "applied"  # written, rolled out, verified
+    UNCHANGED = "unchanged"  # nothing to do
+    PENDING = "pending"  # dry run: would change
+    FAILED = "failed"  # could not be written or verified
+    CONFLICT = "conflict"  # changed by someone else; the new plan differs from the approved one
+    SKIPPED = "skipped"  # not attempted (the run stopped first)
+    INTERRUPTED = "interrupted"
+
+
+@dataclass(frozen=True)
+class ServiceOutcome:
+    service: str
+    project: str
+    region: str
+    outcome: Outcome
+    changes: tuple[EnvChange, ...] = ()
+    revision: str | None = None
+    message: str | None = None
+    new_changes: tuple[EnvChange, ...] = field(default=())  # the re-plan after a conflict
+
+
+def plan_from_live(spec: ServiceSpec, live: LiveService) -> ServicePlan:
+    container = select_container(live.containers, spec.container)
+    if container is None:
+        raise LiveStateError(
+            f"cannot choose the managed container of {spec.name}",
+            "set `container:` in the manifest",
+            service=spec.name,
+        )
+    return plan_service(spec, container.name, container.env)
+
+
+def annotations_for(plan: ServicePlan, spec: ServiceSpec) -> dict[str, str]:
+    owned = [v for v in plan.new_env if v.name in spec.env_by_name()]
+    return {APPLIED_ANNOTATION: applied_record(owned), FINGERPRINT_ANNOTATION: fingerprint(owned)}
+
+
+def write_service(
+    gateway: CloudRunGateway,
+    spec: ServiceSpec,
+    approved: ServicePlan,
+    *,
+    environment: str,
+    audit: AuditLog,
+    rollout_timeout: float,
+) -> ServiceOutcome:
+    from deploytool.cloudrun.writer import build_update, fetch, send_update
+
+    base = {"service": spec.name, "project": spec.project, "region": spec.region}
+    fetched: FetchedService | None = None
+    plan = approved
+    for _attempt in range(MAX_CONFLICT_RETRIES + 1):
+        fetched = fetch(gateway, spec.project, spec.region, spec.name)
+        plan = plan_from_live(spec, fetched.live)
+        if plan.is_noop:
+            # Someone (or a write whose answer was lost) already made it so.
+            return ServiceOutcome(
+                **base,
+                outcome=Outcome.UNCHANGED,
+                revision=fetched.live.latest_ready_revision,
+                message="already matches the manifest",
+            )
+        if not same_plan(plan.changes, approved.changes):
+            return ServiceOutcome(
+                **base,
+                outcome=Outcome.CONFLICT,
+                changes=approved.changes,
+                new_changes=plan.changes,
+                message="the service changed since the plan was approved; nothing was "
+                "written. Review the new plan and re-run apply",
+            )
+        update = build_update(fetched, plan.container, plan.new_env, annotations_for(plan, spec))
+        try:
+            send_update(gateway, update, validate_only=False, rollout_timeout=rollout_timeout)
+        except ConflictError:
+            continue  # re-read and re-plan: retried only while the plan is the approved one
+        except LiveStateError as exc:
+            _record(audit, environment, gateway, spec, plan, fetched, None, "failed", exc.message)
+            raise
+        return _verify(gateway, spec, plan, fetched, environment, audit)
+    return ServiceOutcome(
+        **base,
+        outcome=Outcome.CONFLICT,
+        changes=approved.changes,
+        message=f"kept conflicting after {MAX_CONFLICT_RETRIES} retries; "
+        "someone is changing this service right now",
+    )
+
+
+def _verify(
+    gateway: CloudRunGateway,
+    spec: ServiceSpec,
+    plan: ServicePlan,
+    before: FetchedService,
+    environment: str,
+    audit: AuditLog,
+) -> ServiceOutcome:
+    from deploytool.cloudrun.writer import fetch
+
+    after = fetch(gateway, spec.project, spec.region, spec.name)
+    container = select_container(after.live.containers, plan.container)
+    left = diff_env(spec.env, container.env if container else (), spec.ignore, spec.project)
+    revision = after.live.latest_ready_revision
+    base = {"service": spec.name, "project": spec.project, "region": spec.region}
+    if left:
+        message = f"still differs after the rollout: {', '.join(c.name for c in left)}"
+        _record(audit, environment, gateway, spec, plan, before, after, "failed", message)
+        return ServiceOutcome(
+            **base, outcome=Outcome.FAILED, changes=plan.changes, revision=revision, message=message
+        )
+    _record(audit, environment, gateway, spec, plan, before, after, "applied", None)
+    return ServiceOutcome(**base, outcome=Outcome.APPLIED, changes=plan.changes, revision=revision)
+
+
+def _record(
+    audit: AuditLog,
+    environment: str,
+    gateway: CloudRunGateway,
+    spec: ServiceSpec,
+    plan: ServicePlan,
+    before: FetchedService,
+    after: FetchedService | None,
+    outcome: str,
+    message: str | None,
+) -> None:
+    names = kinds_summary(plan.changes)
+    before_env = next((c.env for c in before.live.containers if c.name == plan.container), ())
+    after_env = None
+    if after is not None:
+        after_env = next((c.env for c in after.live.containers if c.name == plan.container), ())
+    audit.append(
+        AuditEntry(
+            environment=environment,
+            service=spec.name,
+            project=spec.project,
+            region=spec.region,
+            who=gateway.identity,
+            added=tuple(names["added"]),
+            removed=tuple(names["removed"]),
+            changed=tuple(names["changed"]),
+            before=fingerprint(before_env),
+            after=fingerprint(after_env) if after_env is not None else None,
+            revision=after.live.latest_ready_revision if after else None,
+            outcome=outcome,
+            message=message,
+        )
+    )

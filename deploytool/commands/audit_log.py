@@ -1,0 +1,76 @@
+"""The apply audit trail: one JSON line per service written, appended, never a value."""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from deploytool.errors import UsageError
+from deploytool.redaction import scrub
+
+DEFAULT_AUDIT_LOG = Path(".deploytool") / "audit.jsonl"
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    environment: str
+    service: str
+    project: str
+    region: str
+    who: str
+    added: tuple[str, ...]
+    removed: tuple[str, ...]
+    changed: tuple[str, ...]
+    before: str
+    after: str | None
+    revision: str | None
+    outcome: str  # applied | failed | conflict | interrupted
+    message: str | None = None
+
+
+class AuditLog:
+    """Appends whole lines under a lock, each flushed and fsynced, so a crash or Ctrl-C never
+    leaves half a record."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._lock = threading.Lock()
+
+    def check_writable(self) -> None:
+        """Fail before any write to Cloud Run if the trail cannot be kept."""
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with self.path.open("a", encoding="utf-8"):
+                pass
+        except OSError as exc:
+            raise UsageError(
+                f"cannot write the audit log {self.path}: {exc.strerror or exc}",
+                "pass --audit-log FILE somewhere writable",
+            ) from exc
+
+    def append(self, entry: AuditEntry) -> None:
+        record = {
+            "time": datetime.now(UTC).isoformat(timespec="seconds"),
+            "environment": entry.environment,
+            "service": entry.service,
+            "project": entry.project,
+            "region": entry.region,
+            "who": entry.who,
+            "added": list(entry.added),
+            "removed": list(entry.removed),
+            "changed": list(entry.changed),
+            "before_fingerprint": entry.before,
+            "after_fingerprint": entry.after,
+            "revision": entry.revision,
+            "outcome": entry.outcome,
+            "message": entry.message,
+        }
+        line = scrub(json.dumps(record, sort_keys=True, ensure_ascii=False)) + "\n"
+        with self._lock, self.path.open("a", encoding="utf-8") as handle:
+            handle.write(line)
+            handle.flush()
+            os.fsync(handle.fileno())

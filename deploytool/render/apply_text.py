@@ -1,0 +1,77 @@
+"""Text for `apply`: the plan before the question, the per-service outcomes after."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from deploytool.commands.apply import ApplyResult
+from deploytool.commands.apply_service import Outcome
+from deploytool.core.report import EnvironmentReport
+from deploytool.render.text import (
+    emit,
+    environment_block,
+    is_rich,
+    make_console,
+    service_change_lines,
+    verdict_line,
+)
+
+OUTCOME_STYLE = {
+    Outcome.APPLIED: "green",
+    Outcome.UNCHANGED: "dim",
+    Outcome.PENDING: "yellow",
+    Outcome.FAILED: "bold red",
+    Outcome.CONFLICT: "bold red",
+    Outcome.SKIPPED: "yellow",
+    Outcome.INTERRUPTED: "bold red",
+}
+
+
+def render_plan(report: EnvironmentReport, console: Console | None = None) -> None:
+    console = console or make_console()
+    emit(console, environment_block(report, "plan for", is_rich(console), verdict=False))
+
+
+def render_outcomes(result: ApplyResult, console: Console | None = None) -> None:
+    console = console or make_console()
+    parts: list[object] = []
+    if result.outcomes:
+        if is_rich(console):
+            table = Table(
+                title="apply outcome",
+                title_justify="left",
+                box=None,
+                padding=(0, 1),
+                header_style="bold",
+            )
+            for col in ("service", "outcome", "changes", "revision", "detail"):
+                table.add_column(col)
+            for o in result.outcomes:
+                table.add_row(
+                    o.service,
+                    Text(o.outcome.value, OUTCOME_STYLE[o.outcome]),
+                    str(len(o.changes)),
+                    o.revision or "-",
+                    o.message or "",
+                )
+            parts.append(table)
+        else:
+            for o in result.outcomes:
+                parts.append(
+                    Text(
+                        f"{o.service}: {o.outcome.value} ({len(o.changes)} changes)"
+                        + (f", revision {o.revision}" if o.revision else "")
+                        + (f": {o.message}" if o.message else "")
+                    )
+                )
+        for o in result.outcomes:
+            if o.new_changes:
+                parts.append(Text(f"new plan for {o.service} (not applied):", "bold yellow"))
+                parts += service_change_lines(o.new_changes)
+    if result.note:
+        parts.append(Text(result.note))
+    label = "apply --dry-run" if result.dry_run else "apply"
+    parts.append(verdict_line(f"{label} {result.environment}", result.verdict))
+    emit(console, parts)

@@ -1,0 +1,24 @@
+"""Progress on stderr, only when stderr is a terminal: reports on stdout stay clean."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from rich.console import Console
+
+
+@contextmanager
+def outcome_ticker() -> Iterator[Callable[[Any], None]]:
+    """Yields a callback printing one line per finished service (apply)."""
+    console = Console(file=sys.stderr, highlight=False)
+    if not console.is_terminal:
+        yield lambda _outcome: None
+        return
+
+    def tick(outcome: Any) -> None:
+        console.print(f"  {outcome.service}: {outcome.outcome.value}")
+
+    yield tick

@@ -1,0 +1,47 @@
+"""Warnings: things worth fixing that do not make a manifest invalid. None shows a value."""
+
+from __future__ import annotations
+
+from fnmatch import fnmatchcase
+
+from deploytool.core.model import ServiceSpec, is_secret_like
+from deploytool.core.policy import Policy
+from deploytool.manifest.e2e_block import E2ESet
+from deploytool.manifest.nodes import shown
+
+
+def manifest_warnings(
+    path: str, specs: list[ServiceSpec], e2e: E2ESet | None, policy: Policy
+) -> list[str]:
+    """`path:line: message` for each warning, sorted by line. Call it before the e2e set is
+    merged, so each declaration is warned about once."""
+    found: list[tuple[int, str]] = []
+
+    def warn(line: int | None, message: str) -> None:
+        found.append((line or 0, f"{path}:{line}: {message}"))
+
+    declared = [var for spec in specs for var in spec.env] + list(e2e.block.env if e2e else ())
+    for var in declared:
+        if not var.is_secret_ref and var.value and is_secret_like(var.name):
+            warn(
+                var.line,
+                f"{shown(var.name)} holds a plain value but its name looks secret; store it in "
+                f"Secret Manager and list it under secrets: as {shown(var.name)}: SECRET:VERSION",
+            )
+        imitated = policy.lookalike(var.name)
+        if imitated is not None:
+            warn(
+                var.line,
+                f"{var.name!a} looks like the E2E variable {imitated} (case or Unicode "
+                f"look-alike) but policy does not match it; rename it to {imitated} or remove it",
+            )
+    for spec in specs:
+        for var in spec.env:
+            pattern = next((p for p in spec.ignore if fnmatchcase(var.name, p)), None)
+            if pattern is not None:
+                warn(
+                    var.line,
+                    f"{shown(var.name)} is declared but also ignored by {pattern!r}, so it is "
+                    "never compared or applied; drop one of them",
+                )
+    return [message for _, message in sorted(found)]

@@ -1,0 +1,189 @@
+"""A manifest's nodes → the core `Manifest`, with the e2e set merged into its services.
+Problems are collected, never raised here; warnings are returned alongside."""
+
+from __future__ import annotations
+
+import re
+
+from yaml.nodes import Node
+
+from deploytool.core.model import (
+    MAX_VARS_PER_CONTAINER,
+    Manifest,
+    ServiceSpec,
+)
+from deploytool.core.policy import Policy
+from deploytool.manifest.advice import manifest_warnings
+from deploytool.manifest.e2e_block import merge_e2e, read_e2e
+from deploytool.manifest.nodes import (
+    Entry,
+    Problems,
+    known_keys,
+    mapping_entries,
+    shown,
+    string_list,
+    string_value,
+)
+from deploytool.manifest.variables import read_plain_vars, read_secret_vars
+
+TOP_KEYS = ("project", "region", "ignore", "e2e", "services")
+SERVICE_KEYS = ("project", "region", "container", "env", "secrets", "ignore")
+# Cloud Run's rule for service names.
+_SERVICE_NAME = re.compile(r"^[a-z](?:[-a-z0-9]{0,47}[a-z0-9])?$")
+_IGNORE_LIST = "a list of variable names or globs"
+
+
+def build_manifest(
+    root: Node, environment: str, problems: Problems, policy: Policy
+) -> tuple[Manifest | None, list[str]]:
+    """The manifest in `root` (None when a problem was found) and its warnings."""
+    top_entries = mapping_entries(
+        root, "top level", "a mapping with project:, region: and services:", problems
+    )
+    if top_entries is None:
+        return None, []
+    top = known_keys(top_entries, TOP_KEYS, "at the top level", problems)
+    project = _required_name(top, "project", "the GCP project id", root, problems)
+    region = _optional_name(top.get("region"), "region", problems)
+    ignore = _ignore(top.get("ignore"), "ignore", problems)
+    services_entry = top.get("services")
+    if services_entry is None:
+        problems.add(root, "services: missing; add services: with at least one Cloud Run service")
+    # A region that is present but invalid is reported once, not again for every service.
+    default_region = region if region is not None or "region" not in top else ""
+    specs = _services(services_entry, project, default_region, ignore, problems)
+    e2e = read_e2e(top.get("e2e"), specs, problems)
+    warnings = manifest_warnings(problems.path, specs, e2e, policy)
+    if e2e is not None:
+        specs = [merge_e2e(spec, e2e, problems) for spec in specs]
+    for spec in specs:
+        if len(spec.env) > MAX_VARS_PER_CONTAINER:
+            problems.add(
+                spec.line,
+                f"{spec.name}: {len(spec.env)} variables, over Cloud Run's limit of "
+                f"{MAX_VARS_PER_CONTAINER} per container; remove some",
+            )
+    if problems.items or project is None:
+        return None, warnings
+    manifest = Manifest(
+        environment=environment,
+        path=problems.path,
+        project=project,
+        region=region or "",
+        services=tuple(specs),
+        ignore=tuple(e.key for e in ignore),
+        e2e=e2e.block if e2e is not None else None,
+        project_line=top["project"].line,
+    )
+    return manifest, warnings
+
+
+def _services(
+    entry: Entry | None,
+    project: str | None,
+    region: str | None,
+    ignore: list[Entry],
+    problems: Problems,
+) -> list[ServiceSpec]:
+    if entry is None:
+        return []
+    entries = mapping_entries(
+        entry.value, "services", "a mapping of service name to its settings", problems
+    )
+    if entries is None:
+        return []
+    if not entries:
+        problems.add(entry.line, "services: is empty; add at least one Cloud Run service")
+    specs = []
+    for service in entries:
+        spec = _service(service, project, region, ignore, problems)
+        if spec is not None:
+            specs.append(spec)
+    return specs
+
+
+def _service(
+    entry: Entry,
+    project: str | None,
+    default_region: str | None,
+    top_ignore: list[Entry],
+    problems: Problems,
+) -> ServiceSpec | None:
+    name = entry.key
+    if not _SERVICE_NAME.match(name):
+        problems.add(
+            entry.line,
+            f"{shown(name)}: not a Cloud Run service name (lowercase letters, digits and -, "
+            "starting with a letter, at most 49 characters); fix the name",
+        )
+    where = f"in service {shown(name)}"
+    entries = mapping_entries(entry.value, name, "a mapping of the service's settings", problems)
+    keys = known_keys(entries or [], SERVICE_KEYS, where, problems)
+    own_project = _optional_name(keys.get("project"), "project", problems)
+    region = _optional_name(keys.get("region"), "region", problems) or default_region
+    if region is None and entries is not None:
+        problems.add(
+            entry.line,
+            f"{shown(name)}: no region; add region: to the service or a default region: at the "
+            "top level",
+        )
+    container = _optional_name(keys.get("container"), "container", problems)
+    plain = read_plain_vars(keys["env"].value, "env", problems) if "env" in keys else []
+    secret = (
+        read_secret_vars(keys["secrets"].value, "secrets", problems) if "secrets" in keys else []
+    )
+    plain_lines = {var.name: var.line for var in plain}
+    for var in secret:
+        if var.name in plain_lines:
+            problems.add(
+                var.line,
+                f"{var.name}: set both in env (line {plain_lines[var.name]}) and in secrets; "
+                "keep only one",
+            )
+    own_ignore = _ignore(keys.get("ignore"), "ignore", problems)
+    patterns = list(dict.fromkeys(e.key for e in [*top_ignore, *own_ignore]))
+    return ServiceSpec(
+        name=name,
+        project=own_project or project or "",
+        region=region or "",
+        env=tuple(plain + secret),
+        container=container,
+        ignore=tuple(patterns),
+        line=entry.line,
+    )
+
+
+def _required_name(
+    top: dict[str, Entry], key: str, what: str, root: Node, problems: Problems
+) -> str | None:
+    entry = top.get(key)
+    if entry is None:
+        problems.add(root, f"{key}: missing; add {key}: with {what}")
+        return None
+    return _optional_name(entry, key, problems)
+
+
+def _optional_name(entry: Entry | None, key: str, problems: Problems) -> str | None:
+    """A single-word setting (project, region, container): a non-empty string, no spaces."""
+    if entry is None:
+        return None
+    text = string_value(entry.value, key, problems)
+    if text is None:
+        return None
+    if not text:
+        problems.add(entry.line, f"{key}: is empty; write the {key} name")
+        return None
+    if any(ch.isspace() or ch == "/" or not ch.isprintable() for ch in text):
+        problems.add(
+            entry.line,
+            f"{key}: {shown(text)} is not a valid {key} (it contains a space, / or a control "
+            "character); write the plain name",
+        )
+        return None
+    return text
+
+
+def _ignore(entry: Entry | None, label: str, problems: Problems) -> list[Entry]:
+    if entry is None:
+        return []
+    return string_list(entry.value, label, _IGNORE_LIST, problems) or []

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
 from deploytool.errors import UsageError
 
 # HTTP status -> the google.rpc code name Google's JSON error body carries alongside it.
@@ -23,14 +25,29 @@ _STATUS_NAMES = {
 class ApiError(Exception):
     """An error the emulator answers as `{"error": {"code", "message", "status"}}`."""
 
-    def __init__(self, http_code: int, message: str, status: str | None = None) -> None:
+    def __init__(
+        self,
+        http_code: int,
+        message: str,
+        status: str | None = None,
+        details: Sequence[Mapping[str, object]] = (),
+    ) -> None:
         super().__init__(message)
         self.http_code = http_code
         self.message = message
         self.status = status or _STATUS_NAMES.get(http_code, "UNKNOWN")
+        # e.g. a google.rpc.ErrorInfo, which the client exposes as exc.reason / exc.metadata
+        self.details = [dict(detail) for detail in details]
 
     def to_json(self) -> dict[str, object]:
-        return {"error": {"code": self.http_code, "message": self.message, "status": self.status}}
+        error: dict[str, object] = {
+            "code": self.http_code,
+            "message": self.message,
+            "status": self.status,
+        }
+        if self.details:
+            error["details"] = self.details
+        return {"error": error}
 
     @classmethod
     def not_found(cls, message: str) -> ApiError:

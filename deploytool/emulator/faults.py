@@ -58,6 +58,7 @@ class FaultDecision:
     kind: Literal["error", "drop", "etag_race"]
     status: int = 0
     message: str = ""
+    details: tuple[Mapping[str, object], ...] = ()
 
 
 class FaultPlan:
@@ -122,11 +123,23 @@ class FaultPlan:
                         403,
                         f"Permission '{permission}' denied on resource '{resource}' "
                         "(or it may not exist).",
+                        (
+                            _error_info(
+                                "IAM_PERMISSION_DENIED",
+                                "iam.googleapis.com",
+                                {"permission": permission, "resource": resource},
+                            ),
+                        ),
                     )
             for rule in self._errors:
                 if _matches(rule.route, route) and self._rng.random() < rule.rate:
                     message = _ERROR_MESSAGES.get(rule.status, "Injected error (emulator).")
-                    return FaultDecision("error", rule.status, message)
+                    details = (
+                        (_error_info("RATE_LIMIT_EXCEEDED", "googleapis.com", {}),)
+                        if rule.status == 429
+                        else ()
+                    )
+                    return FaultDecision("error", rule.status, message, details)
             for drop_route, rate in self._drops:
                 if _matches(drop_route, route) and self._rng.random() < rate:
                     return FaultDecision("drop")
@@ -158,6 +171,15 @@ class FaultPlan:
                 raise ValueError("faults.drop entries must be {route, rate}")
             plan.drop_connections(str(rule.get("route", "*")), float(rule.get("rate", 1.0)))
         return plan
+
+
+def _error_info(reason: str, domain: str, metadata: Mapping[str, str]) -> Mapping[str, object]:
+    return {
+        "@type": "type.googleapis.com/google.rpc.ErrorInfo",
+        "reason": reason,
+        "domain": domain,
+        "metadata": dict(metadata),
+    }
 
 
 def _matches(rule_route: str, route: str) -> bool:

@@ -34,6 +34,8 @@ class _Server(ThreadingHTTPServer):
 
     daemon_threads = True
     allow_reuse_address = True
+    # The default backlog of 5 makes concurrent benchmark clients hit SYN retries (1 s each).
+    request_queue_size = 128
 
     def __init__(self, address: tuple[str, int], handler: type[EmulatorRequestHandler]) -> None:
         self._open: set[socket.socket] = set()

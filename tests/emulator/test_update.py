@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from google.api_core import exceptions
@@ -10,7 +11,7 @@ from google.cloud import run_v2
 from google.protobuf import field_mask_pb2
 
 from deploytool.emulator import Emulator, EmulatorState
-from tests.emulator.conftest import BACKEND, PARENT, env_of, make_service
+from tests.emulator.conftest import BACKEND, PARENT, env_of, make_service, services_client
 
 State = run_v2.Condition.State
 REVISION = run_v2.TrafficTargetAllocationType.TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION
@@ -215,3 +216,27 @@ def test_etag_race_from_the_fault_plan(emulator: Emulator, services: run_v2.Serv
     after = services.update_service(service=_with_env(reread, ENVIRONMENT="a")).result()
 
     assert after.generation == 3  # the racing deploy was generation 2
+
+
+def test_concurrent_read_modify_writes_serialize_on_the_etag(
+    emulator: Emulator, state: EmulatorState
+) -> None:
+    """Eight writers race from one read: exactly one wins, the rest get 409, nothing tears."""
+    read = services_client(emulator).get_service(name=BACKEND)
+
+    def write(index: int) -> str:
+        client = services_client(emulator)
+        body = _with_env(run_v2.Service.deserialize(run_v2.Service.serialize(read)), N=str(index))
+        try:
+            client.update_service(service=body).result()
+        except exceptions.Conflict:
+            return "conflict"
+        return "ok"
+
+    with ThreadPoolExecutor(8) as pool:
+        outcomes = list(pool.map(write, range(8)))
+
+    assert sorted(outcomes) == ["conflict"] * 7 + ["ok"]
+    final = state.get_service(BACKEND)
+    assert final is not None and final.generation == 2
+    assert len(state.revision_names(BACKEND)) == 2

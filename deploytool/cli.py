@@ -98,6 +98,11 @@ def _setup_logging(debug: bool) -> None:
         logging.getLogger("google").setLevel(logging.ERROR)
 
 
+def stdin_is_terminal() -> bool:
+    """Whether someone can answer a question (a seam for tests)."""
+    return sys.stdin.isatty()
+
+
 def _stderr(message: str) -> None:
     sys.stderr.write(scrub(message) + "\n")
     sys.stderr.flush()
@@ -296,7 +301,7 @@ def apply(
                 _gateway(impersonate, timeout),
                 options,
                 show_plan=show_plan,
-                confirm=confirm if sys.stdin.isatty() else None,
+                confirm=confirm if stdin_is_terminal() else None,
                 progress=tick,
             )
 

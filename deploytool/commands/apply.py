@@ -21,7 +21,7 @@ from deploytool.commands.live import read_snapshot
 from deploytool.core.diff import ServiceStatus
 from deploytool.core.gate import evaluate
 from deploytool.core.model import ServiceSpec
-from deploytool.core.plan import ServicePlan
+from deploytool.core.plan import ServicePlan, same_plan
 from deploytool.core.report import EnvironmentReport
 from deploytool.core.verdict import Status, Verdict
 from deploytool.errors import ExitCode, LiveStateError, UsageError
@@ -82,7 +82,11 @@ def run(
     only = check_service_names(manifest, services)
     specs = [s for s in manifest.services if only is None or s.name in only]
     snapshot = read_snapshot(
-        gateway, {(s.project, s.region) for s in specs}, [manifest], parallel=options.parallel
+        gateway,
+        {(s.project, s.region) for s in specs},
+        [manifest],
+        parallel=options.parallel,
+        all_serving=loaded.policy.is_protected(environment),
     )
     report = evaluate(manifest, loaded.policy, snapshot, only=only, warnings=tuple(loaded.warnings))
 
@@ -145,11 +149,11 @@ def run(
     if not options.dry_run:
         audit.check_writable()
     preflight = _preflight(gateway, plans, options)
-    if any(o.outcome is Outcome.FAILED for o in preflight):
+    if any(o.outcome in (Outcome.FAILED, Outcome.CONFLICT) for o in preflight):
         return done(
             Status.ERROR,
             preflight,
-            note="Cloud Run rejected the update in preflight: nothing was written",
+            note="preflight failed: nothing was written to any service",
         )
     if options.dry_run:
         return done(
@@ -199,9 +203,24 @@ def _preflight(
         plan, spec = item
         try:
             fetched = fetch(gateway, plan.project, plan.region, plan.service)
+            fresh = plan_from_live(spec, fetched.live)
+            if not same_plan(fresh.changes, plan.changes):
+                return ServiceOutcome(
+                    plan.service,
+                    plan.project,
+                    plan.region,
+                    Outcome.CONFLICT,
+                    plan.changes,
+                    new_changes=fresh.changes,
+                    message="the service changed since the plan was shown; nothing was "
+                    "written. Review the new plan and re-run apply",
+                )
             update = build_update(
-                fetched, plan.container, plan.new_env, annotations_for(plan, spec)
+                fetched, fresh.container, fresh.new_env, annotations_for(fresh, spec)
             )
+            # A validate-only call changes nothing, so it needs no etag guard; sending one
+            # would only turn a harmless concurrent redeploy into a failed preflight.
+            update.etag = ""
             send_update(
                 gateway, update, validate_only=True, rollout_timeout=options.rollout_timeout
             )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from deploytool.commands.audit_log import AuditEntry, AuditLog
 from deploytool.core.diff import EnvChange, diff_env
@@ -76,7 +76,9 @@ def write_service(
 ) -> ServiceOutcome:
     from deploytool.cloudrun.writer import build_update, fetch, send_update
 
-    base = {"service": spec.name, "project": spec.project, "region": spec.region}
+    def result(outcome: Outcome, **fields: Any) -> ServiceOutcome:
+        return ServiceOutcome(spec.name, spec.project, spec.region, outcome, **fields)
+
     fetched: FetchedService | None = None
     plan = approved
     for _attempt in range(MAX_CONFLICT_RETRIES + 1):
@@ -84,16 +86,14 @@ def write_service(
         plan = plan_from_live(spec, fetched.live)
         if plan.is_noop:
             # Someone (or a write whose answer was lost) already made it so.
-            return ServiceOutcome(
-                **base,
-                outcome=Outcome.UNCHANGED,
+            return result(
+                Outcome.UNCHANGED,
                 revision=fetched.live.latest_ready_revision,
                 message="already matches the manifest",
             )
         if not same_plan(plan.changes, approved.changes):
-            return ServiceOutcome(
-                **base,
-                outcome=Outcome.CONFLICT,
+            return result(
+                Outcome.CONFLICT,
                 changes=approved.changes,
                 new_changes=plan.changes,
                 message="the service changed since the plan was approved; nothing was "
@@ -108,9 +108,8 @@ def write_service(
             _record(audit, environment, gateway, spec, plan, fetched, None, "failed", exc.message)
             raise
         return _verify(gateway, spec, plan, fetched, environment, audit)
-    return ServiceOutcome(
-        **base,
-        outcome=Outcome.CONFLICT,
+    return result(
+        Outcome.CONFLICT,
         changes=approved.changes,
         message=f"kept conflicting after {MAX_CONFLICT_RETRIES} retries; "
         "someone is changing this service right now",
@@ -131,15 +130,16 @@ def _verify(
     container = select_container(after.live.containers, plan.container)
     left = diff_env(spec.env, container.env if container else (), spec.ignore, spec.project)
     revision = after.live.latest_ready_revision
-    base = {"service": spec.name, "project": spec.project, "region": spec.region}
+
+    def result(outcome: Outcome, **fields: Any) -> ServiceOutcome:
+        return ServiceOutcome(spec.name, spec.project, spec.region, outcome, **fields)
+
     if left:
         message = f"still differs after the rollout: {', '.join(c.name for c in left)}"
         _record(audit, environment, gateway, spec, plan, before, after, "failed", message)
-        return ServiceOutcome(
-            **base, outcome=Outcome.FAILED, changes=plan.changes, revision=revision, message=message
-        )
+        return result(Outcome.FAILED, changes=plan.changes, revision=revision, message=message)
     _record(audit, environment, gateway, spec, plan, before, after, "applied", None)
-    return ServiceOutcome(**base, outcome=Outcome.APPLIED, changes=plan.changes, revision=revision)
+    return result(Outcome.APPLIED, changes=plan.changes, revision=revision)
 
 
 def _record(

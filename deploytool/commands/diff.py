@@ -45,7 +45,11 @@ def run(
     only = check_service_names(manifest, services)
     specs = [s for s in manifest.services if only is None or s.name in only]
     snapshot = read_snapshot(
-        gateway, {(s.project, s.region) for s in specs}, [manifest], parallel=parallel
+        gateway,
+        {(s.project, s.region) for s in specs},
+        [manifest],
+        parallel=parallel,
+        all_serving=loaded.policy.is_protected(environment),
     )
     report = evaluate(manifest, loaded.policy, snapshot, only=only, warnings=tuple(loaded.warnings))
     return GateResult(command="diff", reports=(report,), verdict=report.verdict)

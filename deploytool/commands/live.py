@@ -25,20 +25,26 @@ def read_snapshot(
     *,
     parallel: int = 4,
     progress: Progress | None = None,
+    all_serving: bool = False,
 ) -> LiveSnapshot:
     """Never raises for a Cloud Run failure: each unread piece is recorded with its reason,
-    so the verdict can fail closed while everything else is still reported."""
+    so the verdict can fail closed while everything else is still reported.
+
+    Serving revisions are read for managed services, and for every service when
+    `all_serving` (a protected environment: leakage on what serves counts anywhere)."""
     wanted = sorted(set(locations))
     # Credentials are global: without them say so once, not once per location.
     gateway.connect()
     with ThreadPoolExecutor(max_workers=max(1, parallel)) as pool:
-        reads = list(pool.map(lambda loc: _list_location(gateway, *loc, progress), wanted))
+        reads = list(
+            pool.map(lambda loc: _list_location(gateway, loc[0], loc[1], progress), wanted)
+        )
         managed = {(s.project, s.region, s.name) for m in manifests for s in m.services}
         todo = [
             (loc.project, loc.region, svc.name, revision)
             for loc in reads
             for svc in loc.services
-            if (svc.project, svc.region, svc.name) in managed
+            if all_serving or (svc.project, svc.region, svc.name) in managed
             for revision, _percent in serving_revisions_to_read(svc)
         ]
         revisions = list(pool.map(lambda key: _read_revision(gateway, *key), todo))

@@ -6,6 +6,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from fnmatch import fnmatchcase
+from typing import Any
 
 from deploytool.core.model import EnvVar, LiveService, ServiceSpec, select_container
 
@@ -112,18 +113,21 @@ def container_problem(spec: ServiceSpec, live: LiveService) -> str | None:
 
 def diff_service(spec: ServiceSpec, live: LiveService | None) -> ServiceDiff:
     """Compare one managed service's template against its spec."""
-    base = {"service": spec.name, "project": spec.project, "region": spec.region}
+
+    def result(status: ServiceStatus, **fields: Any) -> ServiceDiff:
+        return ServiceDiff(spec.name, spec.project, spec.region, status, **fields)
+
     if live is None:
         missing = tuple(
             EnvChange(v.name, ChangeKind.MISSING, v, None)
             for v in sorted(spec.env, key=lambda v: v.name)
             if not is_ignored(v.name, spec.ignore)
         )
-        return ServiceDiff(**base, status=ServiceStatus.MISSING, changes=missing)
+        return result(ServiceStatus.MISSING, changes=missing)
     problem = container_problem(spec, live)
     container = select_container(live.containers, spec.container)
     if problem is not None or container is None:
-        return ServiceDiff(**base, status=ServiceStatus.ERROR, error=problem)
+        return result(ServiceStatus.ERROR, error=problem)
     changes = diff_env(spec.env, container.env, spec.ignore, spec.project)
     status = ServiceStatus.DRIFT if changes else ServiceStatus.IN_SYNC
-    return ServiceDiff(**base, status=status, changes=changes, container=container.name)
+    return result(status, changes=changes, container=container.name)

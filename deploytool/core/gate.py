@@ -69,7 +69,7 @@ def evaluate(
     for spec in specs:
         location = snapshot.location(spec.project, spec.region)
         if location is None or location.error is not None:
-            message = location.error if location else "live state was not read"
+            message = (location.error if location else None) or "live state was not read"
             errors.append(ReadError(message, spec.name, spec.project, spec.region))
             diffs.append(
                 ServiceDiff(
@@ -105,9 +105,9 @@ def evaluate(
             is_managed = (live.project, live.region, live.name) in managed
             if not is_managed and list_unmanaged:
                 unmanaged.append(UnmanagedService(live.name, live.project, live.region))
-            if only is not None and is_managed and live.name not in only:
-                continue
             violations.extend(live_violations(env, live.name, live.containers, policy))
+            if not is_managed and policy.is_protected(env):
+                _unmanaged_serving_leakage(live, snapshot, errors, violations, policy, env)
 
     drifted = sum(1 for d in diffs if d.status in (ServiceStatus.DRIFT, ServiceStatus.MISSING))
     verdict = decide(violations=len(violations), errors=len(errors), drifted=drifted)
@@ -141,13 +141,24 @@ def _with_serving_revisions(
             errors.append(
                 ReadError(f"revision {name}: {why}", spec.name, spec.project, spec.region)
             )
-            return replace(diff, status=ServiceStatus.ERROR, error=f"revision {name}: {why}")
+            return replace(
+                diff,
+                status=ServiceStatus.ERROR,
+                error=f"revision {name}: {why}",
+                not_ready=not_ready_reason(live),
+            )
         revision = read.revision
         violations.extend(
             live_violations(env, spec.name, revision.containers, policy, revision=name)
         )
         container = select_container(revision.containers, spec.container)
-        live_env = container.env if container else ()
+        if container is None:
+            why = f"revision {name} serves {percent}% but its managed container cannot be chosen"
+            errors.append(ReadError(why, spec.name, spec.project, spec.region))
+            return replace(
+                diff, status=ServiceStatus.ERROR, error=why, not_ready=not_ready_reason(live)
+            )
+        live_env = container.env
         changes = diff_env(spec.env, live_env, spec.ignore, spec.project)
         if changes:
             drifts.append(RevisionDrift(name, percent, changes))
@@ -155,3 +166,25 @@ def _with_serving_revisions(
     if drifts and status is ServiceStatus.IN_SYNC:
         status = ServiceStatus.DRIFT
     return replace(diff, status=status, revisions=tuple(drifts), not_ready=not_ready_reason(live))
+
+
+def _unmanaged_serving_leakage(
+    live: LiveService,
+    snapshot: LiveSnapshot,
+    errors: list[ReadError],
+    violations: list[Violation],
+    policy: Policy,
+    env: str,
+) -> None:
+    """In a protected environment, what serves traffic on any service must be clean too."""
+    for name, _percent in serving_revisions_to_read(live):
+        read = snapshot.revision(live.project, live.region, live.name, name)
+        if read is None or read.revision is None:
+            why = read.error if read and read.error else "serving revision was not read"
+            errors.append(
+                ReadError(f"revision {name}: {why}", live.name, live.project, live.region)
+            )
+            continue
+        violations.extend(
+            live_violations(env, live.name, read.revision.containers, policy, revision=name)
+        )

@@ -45,7 +45,13 @@ class SecretRef:
         if mine is None or theirs is None:
             outer = mine if theirs is None else theirs
             return outer is None or outer == service_project or outer.isdigit()
-        return mine == theirs
+        if mine == theirs:
+            return True
+        # One side by project number, the other by id: only the service's own project can
+        # be assumed, since numbers cannot be resolved offline.
+        return (mine.isdigit() and theirs == service_project) or (
+            theirs.isdigit() and mine == service_project
+        )
 
     def __str__(self) -> str:
         return f"{self.secret}:{self.version}"

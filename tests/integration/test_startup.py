@@ -1,0 +1,54 @@
+"""`deploytool --help` and `validate` must not pay for importing google.cloud.run_v2."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+PROBE = """
+import sys
+from deploytool.cli import app
+try:
+    app(sys.argv[1:])
+except SystemExit as stop:
+    code = stop.code
+else:
+    code = 0
+heavy = sorted(m for m in sys.modules if m.startswith("google.cloud.run_v2"))
+print("RUN_V2_IMPORTED" if heavy else "RUN_V2_NOT_IMPORTED", code, file=sys.stderr)
+"""
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--help"],
+        ["--version"],
+        ["validate", "--config-dir", str(ROOT / "configs")],
+        ["validate", "--help"],
+        ["diff", "--help"],
+    ],
+    ids=["help", "version", "validate", "validate-help", "diff-help"],
+)
+def test_cheap_commands_leave_run_v2_unimported(args):
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, *args], capture_output=True, text=True, cwd=ROOT, timeout=60
+    )
+    assert "RUN_V2_NOT_IMPORTED 0" in done.stderr, done.stderr
+
+
+def test_python_dash_m_entry_point_works():
+    done = subprocess.run(
+        [sys.executable, "-m", "deploytool", "--version"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+    )
+    assert done.returncode == 0
+    assert done.stdout.startswith("deploytool ")

@@ -11,16 +11,15 @@ import random
 import threading
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from google.cloud import run_v2
 from google.longrunning import operations_pb2
-from google.rpc import code_pb2, status_pb2
 
 from deploytool.emulator.errors import ApiError
 from deploytool.emulator.faults import FaultPlan
+from deploytool.emulator.operations import Rollout, operation_message
 from deploytool.emulator.resources import ServiceName, paginate, split_revision_name
 from deploytool.emulator.rollout import (
     copy_revision,
@@ -33,23 +32,6 @@ from deploytool.emulator.rollout import (
 from deploytool.emulator.seeding import complete_revision, complete_service
 
 
-@dataclass
-class _Operation:
-    """A rollout in flight: done once `ready_at` (time.monotonic) has passed."""
-
-    name: str
-    service: str
-    revision: str
-    ready_at: float
-    metadata: run_v2.Service
-    response: run_v2.Service | None = None
-    failure: str | None = None
-
-    @property
-    def done(self) -> bool:
-        return self.response is not None or self.failure is not None
-
-
 class EmulatorState:
     """Everything the emulator serves. Thread-safe: one re-entrant lock around all of it."""
 
@@ -58,8 +40,8 @@ class EmulatorState:
         self._services: dict[str, run_v2.Service] = {}
         # service name -> full revision name -> revision
         self._revisions: dict[str, dict[str, run_v2.Revision]] = {}
-        self._operations: dict[str, _Operation] = {}
-        self._pending: dict[str, _Operation] = {}  # the not-done subset of _operations
+        self._operations: dict[str, Rollout] = {}
+        self._pending: dict[str, Rollout] = {}  # the not-done subset of _operations
         self._fail_rollout: dict[str, str] = {}
         self._rng = random.Random(seed)
         self.faults = faults if faults is not None else FaultPlan(seed)
@@ -229,7 +211,7 @@ class EmulatorState:
             spec = prepare_spec(current, body, name, update_mask)
             validate_spec(spec, revisions)
             revision = start_rollout(spec, current, revisions, self._rng)
-            operation = _Operation(
+            operation = Rollout(
                 name=ServiceName.parse(name).operation(),
                 service=name,
                 revision=revision.name,
@@ -241,13 +223,13 @@ class EmulatorState:
                 # Validation does not start containers, so a configured failure cannot show.
                 settle_rollout(spec, revision, None)
                 operation.response = spec
-                return _operation_message(operation)
+                return operation_message(operation)
             self._services[name] = spec
             self._revisions.setdefault(name, {})[revision.name] = revision
             self._operations[operation.name] = operation
             self._pending[operation.name] = operation
             self._settle()
-            return _operation_message(operation)
+            return operation_message(operation)
 
     def get_operation(self, name: str) -> operations_pb2.Operation:
         with self._lock:
@@ -255,7 +237,7 @@ class EmulatorState:
             operation = self._operations.get(name)
             if operation is None:
                 raise ApiError.not_found(f"Operation '{name}' was not found.")
-            return _operation_message(operation)
+            return operation_message(operation)
 
     # -- internals (lock held) ----------------------------------------------------------
 
@@ -302,18 +284,3 @@ class EmulatorState:
                 operation.failure = service.terminal_condition.message or "Rollout failed."
             operation.metadata = copy_service(service)
             operation.response = None if failed else copy_service(service)
-
-
-def _operation_message(operation: _Operation) -> operations_pb2.Operation:
-    """The google.longrunning.Operation Cloud Run answers: the Service as metadata and, when
-    done, as response; a failed rollout is an error (FAILED_PRECONDITION) with its message,
-    which `operation.result()` raises as google.api_core.exceptions.FailedPrecondition."""
-    message = operations_pb2.Operation(name=operation.name, done=operation.done)
-    message.metadata.Pack(run_v2.Service.pb(operation.metadata))
-    if operation.failure is not None:
-        message.error.CopyFrom(
-            status_pb2.Status(code=code_pb2.FAILED_PRECONDITION, message=operation.failure)
-        )
-    elif operation.response is not None:
-        message.response.Pack(run_v2.Service.pb(operation.response))
-    return message

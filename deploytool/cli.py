@@ -311,6 +311,57 @@ def apply(
 
 
 @app.command()
+def audit(
+    environments: Annotated[list[str] | None, typer.Argument(help="Environments (default: "
+                                                                  "all).")] = None,
+    region: Annotated[
+        list[str] | None, typer.Option("--region", help="Also list this region in every "
+                                                        "project (repeatable).")
+    ] = None,
+    report: Annotated[Path | None, typer.Option("--report", help="Write the JSON report "
+                                                                 "here too.")] = None,
+    junit: Annotated[Path | None, typer.Option("--junit", help="Write JUnit XML here.")] = None,
+    markdown: Annotated[Path | None, typer.Option("--markdown", help="Write a Markdown "
+                                                                     "report here.")] = None,
+    shard: Annotated[
+        str | None, typer.Option("--shard", metavar="I/N", help="Audit shard I of N (default "
+                                 "from CLOUD_RUN_TASK_INDEX/CLOUD_RUN_TASK_COUNT).")
+    ] = None,
+    merge: Annotated[
+        list[Path] | None, typer.Option("--merge", metavar="REPORT", help="Merge shard JSON "
+                                        "reports instead of reading Cloud Run (repeatable).")
+    ] = None,
+    parallel: Annotated[int, typer.Option(min=1, max=64, help="Concurrent reads.")] = 8,
+    config_dir: ConfigDir = Path("configs"),
+    output: Output = OutputFormat.text,
+    impersonate: Impersonate = None,
+    timeout: Timeout = 60.0,
+    debug: Debug = False,
+) -> None:
+    """Scheduled audit of every environment, unmanaged services and serving revisions."""
+    from deploytool.commands import audit as command
+    from deploytool.render import progress as progress_ui
+
+    def run() -> Any:
+        if merge:
+            from deploytool.commands.audit_merge import merge_reports
+
+            return merge_reports(merge)
+        with progress_ui.location_bar("auditing") as tick:
+            return command.run(config_dir, environments or [], _gateway(impersonate, timeout),
+                               extra_regions=region or [], parallel=parallel,
+                               shard=command.Shard.parse(shard), progress=tick)
+
+    def render(result: Any) -> None:
+        from deploytool.render.reports import write_reports
+
+        write_reports(result, report=report, junit=junit, markdown=markdown)
+        _gate_renderer(output)(result)
+
+    execute(run, render, command="audit", debug=debug, json_output=output is OutputFormat.json)
+
+
+@app.command()
 def emulator(
     host: Annotated[str, typer.Option(help="Address to bind.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=0, max=65535, help="Port (0: any free).")] = 8089,

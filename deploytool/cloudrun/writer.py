@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from google.api_core import exceptions as gexc
+from google.api_core import retry as gretry
+from google.api_core.future.polling import _OperationNotComplete as _OperationNotDone
 from google.cloud import run_v2
 
 from deploytool.cloudrun.convert import env_to_proto, service_from_proto
@@ -57,6 +59,15 @@ def build_update(
     return service
 
 
+def rollout_polling(deadline: float) -> gretry.Retry:
+    """Poll the operation from 0.2 s, backing off to 5 s: api_core's default waits a whole
+    second before the first look, which dominates short rollouts."""
+    return gretry.Retry(
+        predicate=gretry.if_exception_type(_OperationNotDone),
+        initial=0.2, maximum=5.0, multiplier=1.5, timeout=deadline,
+    )
+
+
 def send_update(
     gateway: CloudRunGateway,
     service: Any,
@@ -83,7 +94,8 @@ def send_update(
             exc, doing=f"{verb} {name}", service=name, endpoint=gateway.settings.endpoint
         ) from exc
     try:
-        result = operation.result(timeout=rollout_timeout)
+        result = operation.result(timeout=rollout_timeout, polling=rollout_polling(
+            rollout_timeout))
     except gexc.GoogleAPICallError as exc:
         if validate_only:
             raise LiveStateError(

@@ -22,3 +22,25 @@ def outcome_ticker() -> Iterator[Callable[[Any], None]]:
         console.print(f"  {outcome.service}: {outcome.outcome.value}")
 
     yield tick
+
+
+@contextmanager
+def location_bar(label: str) -> Iterator[Callable[[str], None]]:
+    """A spinner with a count of (project, region) pairs read, for long audits."""
+    console = Console(file=sys.stderr, highlight=False)
+    if not console.is_terminal:
+        yield lambda _where: None
+        return
+    from rich.progress import Progress, SpinnerColumn, TextColumn
+
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), console=console,
+                  transient=True) as bar:
+        task = bar.add_task(label, total=None)
+        done = 0
+
+        def tick(where: str) -> None:
+            nonlocal done
+            done += 1
+            bar.update(task, description=f"{label}: {done} locations read (last {where})")
+
+        yield tick

@@ -1,0 +1,171 @@
+"""`deploytool audit [ENV ...]`: the scheduled audit of every environment, unmanaged services
+and what really serves traffic included."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from deploytool.commands.live import read_snapshot
+from deploytool.commands.results import GateResult
+from deploytool.core.diff import ServiceDiff
+from deploytool.core.gate import evaluate
+from deploytool.core.model import ServiceSpec
+from deploytool.core.policy import Violation
+from deploytool.core.report import EnvironmentReport, LiveSnapshot, LocationRead, ReadError
+from deploytool.core.verdict import combine, decide
+from deploytool.errors import UsageError
+from deploytool.manifest import read_all
+
+if TYPE_CHECKING:
+    from deploytool.cloudrun.gateway import CloudRunGateway
+
+
+@dataclass(frozen=True)
+class Shard:
+    """This run audits the services whose stable hash falls in bucket `index` of `count`."""
+
+    index: int = 0
+    count: int = 1
+
+    @classmethod
+    def parse(cls, text: str | None) -> Shard:
+        """`I/N` (0-based), else CLOUD_RUN_TASK_INDEX/CLOUD_RUN_TASK_COUNT, else 0/1."""
+        if text is None:
+            index = os.environ.get("CLOUD_RUN_TASK_INDEX")
+            count = os.environ.get("CLOUD_RUN_TASK_COUNT")
+            if index is None or count is None:
+                return cls()
+            text = f"{index}/{count}"
+        try:
+            index_text, count_text = text.split("/")
+            shard = cls(int(index_text), int(count_text))
+        except ValueError:
+            raise UsageError(f"bad shard {text!r}", "use I/N with 0 <= I < N, e.g. 0/4") from None
+        if not 0 <= shard.index < shard.count:
+            raise UsageError(f"bad shard {text!r}", "use I/N with 0 <= I < N, e.g. 0/4")
+        return shard
+
+    def owns(self, project: str, region: str, service: str) -> bool:
+        if self.count == 1:
+            return True
+        key = f"{project}/{region}/{service}".encode()
+        return int.from_bytes(hashlib.sha256(key).digest()[:8], "big") % self.count == self.index
+
+    @property
+    def first(self) -> bool:
+        """Findings that belong to no service (a manifest's e2e block, a project pin) are
+        reported by shard 0 only, so merged shards count them once."""
+        return self.index == 0
+
+    def __str__(self) -> str:
+        return f"{self.index}/{self.count}"
+
+
+Progress = Callable[[str], None]
+
+
+def run(
+    config_dir: Path,
+    environments: Sequence[str],
+    gateway: CloudRunGateway,
+    *,
+    extra_regions: Sequence[str] = (),
+    parallel: int = 8,
+    shard: Shard | None = None,
+    progress: Progress | None = None,
+) -> GateResult:
+    shard = shard or Shard()
+    loaded = read_all(config_dir, list(environments) or None)
+    locations: dict[str, set[tuple[str, str]]] = {}
+    for manifest in loaded.manifests:
+        touched = set(manifest.locations())
+        projects = {project for project, _ in touched}
+        touched |= {(project, region) for project in projects for region in extra_regions}
+        locations[manifest.environment] = touched
+    every = set().union(*locations.values()) if locations else set()
+    protected = any(loaded.policy.is_protected(m.environment) for m in loaded.manifests)
+    # One read of each (project, region), shared by the environments that touch it.
+    snapshot = read_snapshot(
+        gateway,
+        every,
+        loaded.manifests,
+        parallel=parallel,
+        progress=progress,
+        all_serving=protected,
+    )
+    reports = []
+    for manifest in loaded.manifests:
+        env = manifest.environment
+        mine = _shard_snapshot(snapshot, locations[env], shard)
+        only = [s.name for s in manifest.services if shard.owns(s.project, s.region, s.name)]
+        report = evaluate(
+            manifest,
+            loaded.policy,
+            mine,
+            only=only,
+            list_unmanaged=True,
+            warnings=tuple(w for w in loaded.warnings if _warning_of(w, manifest.path)),
+        )
+        if shard.count > 1:
+            report = _owned_findings(report, manifest.services, shard)
+        reports.append(report)
+    return GateResult(
+        command="audit", reports=tuple(reports), verdict=combine(r.verdict for r in reports)
+    )
+
+
+def _shard_snapshot(
+    snapshot: LiveSnapshot, wanted: set[tuple[str, str]], shard: Shard
+) -> LiveSnapshot:
+    """The part of the snapshot this environment and shard own."""
+    locations = []
+    for loc in snapshot.locations:
+        if (loc.project, loc.region) not in wanted:
+            continue
+        if loc.error is not None:
+            locations.append(loc)
+            continue
+        owned = tuple(s for s in loc.services if shard.owns(s.project, s.region, s.name))
+        locations.append(LocationRead(loc.project, loc.region, owned))
+    return LiveSnapshot(tuple(locations), snapshot.revisions)
+
+
+def _owned_findings(
+    report: EnvironmentReport, specs: Sequence[ServiceSpec], shard: Shard
+) -> EnvironmentReport:
+    """Manifest findings go to the shard owning their service (shard 0 when they name none);
+    live findings are already partitioned by the sharded snapshot. Read errors stay in every
+    shard that could not see its part: each shard fails closed on its own."""
+    where = {s.name: (s.project, s.region) for s in specs}
+
+    def owned(v: Violation) -> bool:
+        if v.source != "manifest":
+            return True
+        if v.service is None or v.service not in where:
+            return shard.first
+        project, region = where[v.service]
+        return shard.owns(project, region, v.service)
+
+    return _re_decide(replace(report, violations=tuple(filter(owned, report.violations))))
+
+
+def _re_decide(report: EnvironmentReport) -> EnvironmentReport:
+    drifted = sum(1 for d in report.services if _drifted(d))
+    verdict = decide(violations=len(report.violations), errors=len(report.errors), drifted=drifted)
+    return replace(report, verdict=verdict)
+
+
+def _drifted(diff: ServiceDiff) -> bool:
+    return diff.status.value in ("drift", "missing")
+
+
+def _warning_of(warning: str, path: str) -> bool:
+    return warning.startswith(path + ":") or warning.startswith(path + " ")
+
+
+__all__ = ["ReadError", "Shard", "run"]

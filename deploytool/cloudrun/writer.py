@@ -10,7 +10,7 @@ from typing import Any
 
 from google.api_core import exceptions as gexc
 from google.api_core import retry as gretry
-from google.api_core.future.polling import _OperationNotComplete as _OperationNotDone
+from google.api_core.future import polling
 from google.cloud import run_v2
 
 from deploytool.cloudrun.convert import env_to_proto, service_from_proto
@@ -62,10 +62,8 @@ def build_update(
 def rollout_polling(deadline: float) -> gretry.Retry:
     """Poll the operation from 0.2 s, backing off to 5 s: api_core's default waits a whole
     second before the first look, which dominates short rollouts."""
-    return gretry.Retry(
-        predicate=gretry.if_exception_type(_OperationNotDone),
-        initial=0.2, maximum=5.0, multiplier=1.5, timeout=deadline,
-    )
+    return polling.DEFAULT_POLLING.with_delay(initial=0.2, maximum=5.0,
+                                              multiplier=1.5).with_timeout(deadline)
 
 
 def send_update(

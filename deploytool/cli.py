@@ -148,6 +148,14 @@ def execute(
             _stderr(traceback.format_exc())
         _stderr(f"error: unexpected {type(error).__name__}: {error}")
         _stderr("hint: this is a bug in deploytool; re-run with --debug and report the output")
+        if json_output:
+            from deploytool.render.json_doc import dumps, failure_doc
+
+            bug = DeployToolError(
+                f"unexpected {type(error).__name__} (a bug in deploytool)",
+                "re-run with --debug and report the output",
+            )
+            typer.echo(dumps(failure_doc(command, environment, bug)))
     raise typer.Exit(code)
 
 
@@ -312,24 +320,35 @@ def apply(
 
 @app.command()
 def audit(
-    environments: Annotated[list[str] | None, typer.Argument(help="Environments (default: "
-                                                                  "all).")] = None,
-    region: Annotated[
-        list[str] | None, typer.Option("--region", help="Also list this region in every "
-                                                        "project (repeatable).")
+    environments: Annotated[
+        list[str] | None, typer.Argument(help="Environments (default: all).")
     ] = None,
-    report: Annotated[Path | None, typer.Option("--report", help="Write the JSON report "
-                                                                 "here too.")] = None,
+    region: Annotated[
+        list[str] | None,
+        typer.Option("--region", help="Also list this region in every project (repeatable)."),
+    ] = None,
+    report: Annotated[
+        Path | None, typer.Option("--report", help="Write the JSON report here too.")
+    ] = None,
     junit: Annotated[Path | None, typer.Option("--junit", help="Write JUnit XML here.")] = None,
-    markdown: Annotated[Path | None, typer.Option("--markdown", help="Write a Markdown "
-                                                                     "report here.")] = None,
+    markdown: Annotated[
+        Path | None, typer.Option("--markdown", help="Write a Markdown report here.")
+    ] = None,
     shard: Annotated[
-        str | None, typer.Option("--shard", metavar="I/N", help="Audit shard I of N (default "
-                                 "from CLOUD_RUN_TASK_INDEX/CLOUD_RUN_TASK_COUNT).")
+        str | None,
+        typer.Option(
+            "--shard",
+            metavar="I/N",
+            help="Audit shard I of N (default from CLOUD_RUN_TASK_INDEX/CLOUD_RUN_TASK_COUNT).",
+        ),
     ] = None,
     merge: Annotated[
-        list[Path] | None, typer.Option("--merge", metavar="REPORT", help="Merge shard JSON "
-                                        "reports instead of reading Cloud Run (repeatable).")
+        list[Path] | None,
+        typer.Option(
+            "--merge",
+            metavar="REPORT",
+            help="Merge shard JSON reports instead of reading Cloud Run (repeatable).",
+        ),
     ] = None,
     parallel: Annotated[int, typer.Option(min=1, max=64, help="Concurrent reads.")] = 8,
     config_dir: ConfigDir = Path("configs"),
@@ -348,9 +367,15 @@ def audit(
 
             return merge_reports(merge)
         with progress_ui.location_bar("auditing") as tick:
-            return command.run(config_dir, environments or [], _gateway(impersonate, timeout),
-                               extra_regions=region or [], parallel=parallel,
-                               shard=command.Shard.parse(shard), progress=tick)
+            return command.run(
+                config_dir,
+                environments or [],
+                _gateway(impersonate, timeout),
+                extra_regions=region or [],
+                parallel=parallel,
+                shard=command.Shard.parse(shard),
+                progress=tick,
+            )
 
     def render(result: Any) -> None:
         from deploytool.render.reports import write_reports

@@ -393,13 +393,61 @@ def emulator(
     state: Annotated[
         Path | None, typer.Option(help="YAML/JSON file to seed services from.")
     ] = None,
+    latency: Annotated[float, typer.Option(min=0.0, help="Seconds added to every request.")] = 0.0,
+    operation_delay: Annotated[
+        float, typer.Option(min=0.0, help="Seconds each rollout takes.")
+    ] = 0.0,
+    fault: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--fault",
+            metavar="ROUTE:STATUS[:RATE]",
+            help="Answer HTTP STATUS on ROUTE (services.list|get|update, revisions.list|get, "
+            "operations.get, or *) at RATE (repeatable).",
+        ),
+    ] = None,
+    drop: Annotated[
+        list[str] | None,
+        typer.Option("--drop", metavar="ROUTE[:RATE]", help="Drop connections on ROUTE."),
+    ] = None,
+    deny: Annotated[
+        list[str] | None,
+        typer.Option("--deny", metavar="PREFIX", help="403 on resources under PREFIX."),
+    ] = None,
+    fail_rollout: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--fail-rollout",
+            metavar="SERVICE=MESSAGE",
+            help="New revisions of SERVICE (full name) fail with MESSAGE.",
+        ),
+    ] = None,
+    race_etag: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--race-etag",
+            metavar="SERVICE[:TIMES]",
+            help="Change SERVICE out of band before its next TIMES updates.",
+        ),
+    ] = None,
+    seed: Annotated[int | None, typer.Option(help="Seed of the fault dice.")] = None,
     debug: Debug = False,
 ) -> None:
     """Serve a local Cloud Run Admin API v2 for demos and tests (Ctrl-C stops it)."""
     from deploytool.commands import emulator as command
 
+    flags = command.FaultFlags(
+        errors=fault or [],
+        drops=drop or [],
+        deny=deny or [],
+        fail_rollout=fail_rollout or [],
+        races=race_etag or [],
+        seed=seed,
+        latency=latency,
+        operation_delay=operation_delay,
+    )
     execute(
-        lambda: command.run(host, port, state),
+        lambda: command.run(host, port, state, flags),
         lambda _result: None,
         command="emulator",
         debug=debug,

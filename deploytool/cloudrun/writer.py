@@ -62,8 +62,9 @@ def build_update(
 def rollout_polling(deadline: float) -> gretry.Retry:
     """Poll the operation from 0.2 s, backing off to 5 s: api_core's default waits a whole
     second before the first look, which dominates short rollouts."""
-    return polling.DEFAULT_POLLING.with_delay(initial=0.2, maximum=5.0,
-                                              multiplier=1.5).with_timeout(deadline)
+    return polling.DEFAULT_POLLING.with_delay(
+        initial=0.2, maximum=5.0, multiplier=1.5
+    ).with_timeout(deadline)
 
 
 def send_update(
@@ -92,8 +93,12 @@ def send_update(
             exc, doing=f"{verb} {name}", service=name, endpoint=gateway.settings.endpoint
         ) from exc
     try:
-        result = operation.result(timeout=rollout_timeout, polling=rollout_polling(
-            rollout_timeout))
+        # Polls are reads: each one retries 429/5xx/dropped connections on its own.
+        result = operation.result(
+            timeout=rollout_timeout,
+            retry=read_retry(gateway.settings.timeout),
+            polling=rollout_polling(rollout_timeout),
+        )
     except gexc.GoogleAPICallError as exc:
         if validate_only:
             raise LiveStateError(

@@ -79,13 +79,19 @@ def write_service(
     def result(outcome: Outcome, **fields: Any) -> ServiceOutcome:
         return ServiceOutcome(spec.name, spec.project, spec.region, outcome, **fields)
 
-    fetched: FetchedService | None = None
+    first: FetchedService | None = None
+    sent = False
     plan = approved
     for _attempt in range(MAX_CONFLICT_RETRIES + 1):
         fetched = fetch(gateway, spec.project, spec.region, spec.name)
+        first = first or fetched
         plan = plan_from_live(spec, fetched.live)
+        if plan.is_noop and sent:
+            # Our write landed but its answer was lost (the retry then met our own etag
+            # change): verify and record it as ours.
+            return _verify(gateway, spec, approved_for(approved, plan), first, environment, audit)
         if plan.is_noop:
-            # Someone (or a write whose answer was lost) already made it so.
+            # Someone else already made it so.
             return result(
                 Outcome.UNCHANGED,
                 revision=fetched.live.latest_ready_revision,
@@ -101,6 +107,7 @@ def write_service(
             )
         update = build_update(fetched, plan.container, plan.new_env, annotations_for(plan, spec))
         try:
+            sent = True
             send_update(gateway, update, validate_only=False, rollout_timeout=rollout_timeout)
         except ConflictError:
             continue  # re-read and re-plan: retried only while the plan is the approved one
@@ -116,6 +123,18 @@ def write_service(
     )
 
 
+def approved_for(approved: ServicePlan, now: ServicePlan) -> ServicePlan:
+    """The approved changes with the container the service has now."""
+    return ServicePlan(
+        approved.service,
+        approved.project,
+        approved.region,
+        now.container,
+        approved.changes,
+        approved.new_env,
+    )
+
+
 def _verify(
     gateway: CloudRunGateway,
     spec: ServiceSpec,
@@ -126,7 +145,19 @@ def _verify(
 ) -> ServiceOutcome:
     from deploytool.cloudrun.writer import fetch
 
-    after = fetch(gateway, spec.project, spec.region, spec.name)
+    try:
+        after = fetch(gateway, spec.project, spec.region, spec.name)
+    except LiveStateError as exc:
+        message = f"written, but the re-read to verify failed: {exc.message}"
+        _record(audit, environment, gateway, spec, plan, before, None, "unverified", message)
+        return ServiceOutcome(
+            spec.name,
+            spec.project,
+            spec.region,
+            Outcome.FAILED,
+            changes=plan.changes,
+            message=message + "; run `deploytool diff`",
+        )
     container = select_container(after.live.containers, plan.container)
     left = diff_env(spec.env, container.env if container else (), spec.ignore, spec.project)
     revision = after.live.latest_ready_revision

@@ -73,6 +73,12 @@ class FaultPlan:
         self._drops: list[tuple[str, float]] = []
         self._etag_races: dict[str, int] = {}
 
+    def reseed(self, seed: int) -> FaultPlan:
+        """Restart the random sequence (the rules stay): same seed, same faulted requests."""
+        with self._lock:
+            self._rng = random.Random(seed)
+        return self
+
     def deny(self, prefix: str) -> FaultPlan:
         """Answer 403 PERMISSION_DENIED to every request on a resource under `prefix`
         (e.g. `projects/secret-proj`)."""

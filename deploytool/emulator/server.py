@@ -9,7 +9,7 @@ import socket
 import sys
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from http.server import ThreadingHTTPServer
 from types import FrameType, TracebackType
 from typing import Any, NamedTuple
@@ -173,11 +173,24 @@ class Emulator:
             self._requests.append(RecordedRequest(method, path, dict(query)))
 
 
-def serve(host: str, port: int, state_path: str | None) -> None:
+def serve(
+    host: str,
+    port: int,
+    state_path: str | None,
+    *,
+    latency: float = 0.0,
+    operation_delay: float = 0.0,
+    configure: Callable[[EmulatorState], None] | None = None,
+) -> None:
     """Run the emulator in the foreground until Ctrl-C (or SIGTERM), then return cleanly.
-    StateFileError for a bad state file, UsageError if the address cannot be bound."""
+    StateFileError for a bad state file, UsageError if the address cannot be bound.
+    `configure` adds faults (from command-line flags) to the loaded state."""
     state = EmulatorState.from_file(state_path) if state_path else EmulatorState()
-    emulator = Emulator(state, host=host, port=port).start()
+    if configure is not None:
+        configure(state)
+    emulator = Emulator(
+        state, host=host, port=port, latency=latency, operation_delay=operation_delay
+    ).start()
     print(
         f"Cloud Run emulator listening on {emulator.endpoint} "
         f"(export CLOUD_RUN_EMULATOR_HOST={emulator.host_port})",

@@ -311,6 +311,7 @@ def apply(
                 show_plan=show_plan,
                 confirm=confirm if stdin_is_terminal() else None,
                 progress=tick,
+                notify=_stderr,
             )
 
     execute(

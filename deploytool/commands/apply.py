@@ -13,11 +13,11 @@ from deploytool.commands.apply_service import (
     ServiceOutcome,
     annotations_for,
     plan_from_live,
-    write_service,
 )
 from deploytool.commands.audit_log import AuditLog
 from deploytool.commands.diff import check_service_names
 from deploytool.commands.live import read_snapshot
+from deploytool.commands.rollout import write_all
 from deploytool.core.diff import ServiceStatus
 from deploytool.core.gate import evaluate
 from deploytool.core.model import ServiceSpec
@@ -75,6 +75,7 @@ def run(
     show_plan: ShowPlan,
     confirm: Confirm | None,
     progress: Progress | None = None,
+    notify: Callable[[str], None] = lambda _message: None,
 ) -> ApplyResult:
     """`confirm` is None when nobody can answer (stdin is not a terminal)."""
     loaded = read_all(config_dir, [environment])
@@ -162,32 +163,25 @@ def run(
             note="dry run: the plan passed Cloud Run's preflight; nothing was written",
         )
 
-    def one(item: tuple[ServicePlan, ServiceSpec]) -> ServiceOutcome:
-        plan, spec = item
-        try:
-            outcome = write_service(
-                gateway,
-                spec,
-                plan,
-                environment=environment,
-                audit=audit,
-                rollout_timeout=options.rollout_timeout,
-            )
-        except LiveStateError as exc:
-            outcome = ServiceOutcome(
-                plan.service,
-                plan.project,
-                plan.region,
-                Outcome.FAILED,
-                plan.changes,
-                message=_describe(exc),
-            )
-        if progress is not None:
-            progress(outcome)
-        return outcome
-
-    with ThreadPoolExecutor(max_workers=max(1, options.parallel)) as pool:
-        outcomes = list(pool.map(one, plans))
+    outcomes, interrupted = write_all(
+        gateway,
+        plans,
+        environment=environment,
+        audit=audit,
+        workers=options.parallel,
+        rollout_timeout=options.rollout_timeout,
+        progress=progress,
+        notify=notify,
+    )
+    if interrupted is not None:
+        return ApplyResult(
+            environment,
+            report,
+            tuple(outcomes),
+            Verdict(Status.ERROR, ExitCode.INTERRUPTED),
+            options.dry_run,
+            interrupted,
+        )
     failed = any(o.outcome in (Outcome.FAILED, Outcome.CONFLICT) for o in outcomes)
     return done(Status.ERROR if failed else Status.IN_SYNC, outcomes)
 

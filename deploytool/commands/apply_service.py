@@ -3,6 +3,7 @@ wait for the rollout, re-read and verify. Concurrent changes are never overwritt
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
@@ -73,6 +74,7 @@ def write_service(
     environment: str,
     audit: AuditLog,
     rollout_timeout: float,
+    cancel: threading.Event | None = None,
 ) -> ServiceOutcome:
     from deploytool.cloudrun.writer import build_update, fetch, send_update
 
@@ -106,6 +108,12 @@ def write_service(
                 "written. Review the new plan and re-run apply",
             )
         update = build_update(fetched, plan.container, plan.new_env, annotations_for(plan, spec))
+        if cancel is not None and cancel.is_set() and not sent:
+            return result(
+                Outcome.SKIPPED,
+                changes=approved.changes,
+                message="not started: the run was interrupted",
+            )
         try:
             sent = True
             send_update(gateway, update, validate_only=False, rollout_timeout=rollout_timeout)

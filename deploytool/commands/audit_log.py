@@ -39,6 +39,7 @@ class AuditLog:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._lock = threading.Lock()
+        self._closed = False
 
     def check_writable(self) -> None:
         """Fail before any write to Cloud Run if the trail cannot be kept."""
@@ -70,7 +71,15 @@ class AuditLog:
             "message": entry.message,
         }
         line = scrub(json.dumps(record, sort_keys=True, ensure_ascii=False)) + "\n"
-        with self._lock, self.path.open("a", encoding="utf-8") as handle:
-            handle.write(line)
-            handle.flush()
-            os.fsync(handle.fileno())
+        with self._lock:
+            if self._closed:
+                return
+            with self.path.open("a", encoding="utf-8") as handle:
+                handle.write(line)
+                handle.flush()
+                os.fsync(handle.fileno())
+
+    def close(self) -> None:
+        """After an abandoned run: no thread left behind may append once we have reported."""
+        with self._lock:
+            self._closed = True

@@ -1,0 +1,175 @@
+"""`deploytool audit --merge A.json --merge B.json ...`: one audit from the JSON reports of its
+shards (`audit --shard I/N --report FILE`, or `-o json` captured), without reading Cloud Run.
+
+Environments are merged by name; services, violations, unmanaged services, errors and warnings
+are concatenated and de-duplicated (every shard reports the findings that belong to no service
+only once, but a location it could not read in every shard); each environment's verdict is
+decided again from the merged findings, and the overall verdict is the most severe of them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Hashable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+from deploytool.commands.results import GateResult
+from deploytool.core.diff import ServiceDiff, ServiceStatus
+from deploytool.core.policy import Violation
+from deploytool.core.report import EnvironmentReport, ReadError, UnmanagedService
+from deploytool.core.verdict import combine, decide
+from deploytool.errors import (
+    DeployToolError,
+    ExitCode,
+    LiveStateError,
+    PolicyViolationError,
+    UsageError,
+)
+from deploytool.render.json_load import DocumentError, load_gate
+
+H = TypeVar("H", bound=Hashable)
+
+HINT = "pass the JSON reports written by `deploytool audit --shard I/N --report FILE`"
+
+
+def merge_reports(paths: Sequence[Path]) -> GateResult:
+    if not paths:
+        raise UsageError("no shard reports to merge", HINT)
+    merged: dict[str, _Environment] = {}
+    for path in _unique(paths):
+        for report in read_shard(path).reports:
+            merged.setdefault(report.environment, _Environment()).add(report, path)
+    reports = tuple(env.report(name) for name, env in merged.items())
+    return GateResult(command="audit", reports=reports, verdict=combine(r.verdict for r in reports))
+
+
+def read_shard(path: Path) -> GateResult:
+    """One shard's report, validated: exit 2 naming the file when it is not one."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise UsageError(f"shard report {path} does not exist", HINT) from None
+    except IsADirectoryError:
+        raise UsageError(f"shard report {path} is a directory, not a file", HINT) from None
+    except PermissionError:
+        raise UsageError(f"cannot read shard report {path}: permission denied") from None
+    except UnicodeDecodeError:
+        raise UsageError(f"shard report {path} is not UTF-8 text", HINT) from None
+    except OSError as error:
+        raise UsageError(f"cannot read shard report {path}: {error.strerror}") from None
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise UsageError(
+            f"{path}:{error.lineno}: not a JSON document ({error.msg})", HINT
+        ) from None
+    _reject_foreign(document, path)
+    _reject_failed_shard(document, path)
+    try:
+        return load_gate(document)
+    except DocumentError as error:
+        raise UsageError(f"{path}: not a valid audit report: {error}", HINT) from None
+
+
+def _reject_foreign(document: Any, path: Path) -> None:
+    if not isinstance(document, dict):
+        raise UsageError(f"{path}: not an audit report (the JSON is not an object)", HINT)
+    version = document.get("schema_version")
+    if type(version) is not int or version != 1:
+        raise UsageError(
+            f"{path}: schema_version {version!r} is not supported (expected 1)",
+            "merge reports written by this version of deploytool",
+        )
+    command = document.get("command")
+    if command != "audit":
+        raise UsageError(f"{path}: a {command!r} report, not an audit report", HINT)
+
+
+def _reject_failed_shard(document: dict[str, Any], path: Path) -> None:
+    """A shard that failed as a whole (bad manifest, no credentials) wrote a failure document:
+    its part of the audit is unknown, so the merge fails closed with the shard's exit code."""
+    errors = document.get("errors")
+    if not errors or not isinstance(errors, list):
+        return
+    messages = "; ".join(
+        str(e.get("message")) for e in errors if isinstance(e, dict) and e.get("message")
+    )
+    code = document.get("exit_code")
+    error: DeployToolError
+    message = f"{path}: that shard failed ({messages or 'no details'})"
+    hint = "re-run that shard, then merge again"
+    if code == ExitCode.USAGE:
+        error = UsageError(message, hint)
+    elif code == ExitCode.POLICY:
+        error = PolicyViolationError(message, hint)
+    else:
+        error = LiveStateError(message, hint)
+    raise error
+
+
+@dataclass
+class _Environment:
+    services: dict[tuple[str, str, str], tuple[ServiceDiff, Path]] = field(default_factory=dict)
+    violations: list[Violation] = field(default_factory=list)
+    errors: list[ReadError] = field(default_factory=list)
+    unmanaged: list[UnmanagedService] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def add(self, report: EnvironmentReport, path: Path) -> None:
+        for diff in report.services:
+            key = (diff.service, diff.project, diff.region)
+            seen = self.services.get(key)
+            if seen is None:
+                self.services[key] = (diff, path)
+            elif seen[0] != diff:
+                raise UsageError(
+                    f"{path}: service {diff.service} ({diff.project}/{diff.region}) of "
+                    f"environment {report.environment} differs from its report in {seen[1]}",
+                    "merge the shards of one audit run; each shard reports its own services",
+                )
+        self.violations += report.violations
+        self.errors += report.errors
+        self.unmanaged += report.unmanaged
+        self.warnings += report.warnings
+
+    def report(self, environment: str) -> EnvironmentReport:
+        services = sorted(
+            (diff for diff, _ in self.services.values()),
+            key=lambda d: (d.service, d.project, d.region),
+        )
+        violations = _unique(self.violations)
+        errors = _location_errors_once(_unique(self.errors))
+        drifted = sum(
+            1 for d in services if d.status in (ServiceStatus.DRIFT, ServiceStatus.MISSING)
+        )
+        return EnvironmentReport(
+            environment=environment,
+            verdict=decide(violations=len(violations), errors=len(errors), drifted=drifted),
+            services=tuple(services),
+            violations=tuple(violations),
+            errors=tuple(errors),
+            unmanaged=tuple(
+                sorted(_unique(self.unmanaged), key=lambda u: (u.project, u.region, u.service))
+            ),
+            warnings=tuple(_unique(self.warnings)),
+        )
+
+
+def _location_errors_once(errors: list[ReadError]) -> list[ReadError]:
+    """As an unsharded audit reports it: a location that could not be listed is named once per
+    managed service there, and on its own only when no service there reported it. A shard that
+    owned none of those services reported it on its own; drop that when another shard did."""
+    with_service = {(e.project, e.region) for e in errors if e.service is not None}
+    return [e for e in errors if e.service is not None or (e.project, e.region) not in with_service]
+
+
+def _unique(items: Iterable[H]) -> list[H]:
+    seen: set[H] = set()
+    out = []
+    for item in items:
+        if item not in seen:
+            seen.add(item)
+            out.append(item)
+    return out

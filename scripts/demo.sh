@@ -40,10 +40,21 @@ echo "Cloud Run emulator at $CLOUD_RUN_EMULATOR_HOST, seeded with the incident's
 expect 0 "manifests are valid offline" -- deploytool validate
 expect 3 "staging lacks the E2E set: drift" -- deploytool diff staging
 expect 4 "production carries E2E_TESTING=1: leakage" -- deploytool diff production
+expect 4 "apply refuses a leaking production before any write" -- \
+  deploytool apply production --yes --audit-log "$work/audit.jsonl"
+expect 0 "apply staging: only the env changes, then verified" -- \
+  deploytool apply staging --yes --audit-log "$work/audit.jsonl"
+expect 0 "staging is in sync now" -- deploytool diff staging
+expect 4 "nightly audit: every environment, unmanaged services included" -- \
+  deploytool audit --output text
 
 echo
+echo "audit trail ($work/audit.jsonl):"
+cat "$work/audit.jsonl"
+echo
 if [ "$failures" -eq 0 ]; then
-  echo "demo: deploytool caught the incident (drift in staging, leakage in production)."
+  echo "demo: deploytool caught the incident (drift in staging, leakage in production),"
+  echo "      fixed staging safely and refused to touch production."
 else
   echo "demo: $failures step(s) did not behave as expected." >&2
   exit 1

@@ -301,7 +301,7 @@ def apply(
             typer.echo(dumps(apply_doc(result)))
 
     def run() -> Any:
-        with progress_ui.outcome_ticker() as tick:
+        with progress_ui.rollout_bar() as bar:
             return command.run(
                 config_dir,
                 environment,
@@ -310,7 +310,8 @@ def apply(
                 options,
                 show_plan=show_plan,
                 confirm=confirm if stdin_is_terminal() else None,
-                progress=tick,
+                progress=bar,
+                on_write_start=bar.begin,
                 notify=_stderr,
             )
 

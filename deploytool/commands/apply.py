@@ -76,6 +76,7 @@ def run(
     confirm: Confirm | None,
     progress: Progress | None = None,
     notify: Callable[[str], None] = lambda _message: None,
+    on_write_start: Callable[[int], None] | None = None,
 ) -> ApplyResult:
     """`confirm` is None when nobody can answer (stdin is not a terminal)."""
     loaded = read_all(config_dir, [environment])
@@ -163,6 +164,8 @@ def run(
             note="dry run: the plan passed Cloud Run's preflight; nothing was written",
         )
 
+    if on_write_start is not None:
+        on_write_start(len(plans))
     outcomes, interrupted = write_all(
         gateway,
         plans,

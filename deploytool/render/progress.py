@@ -10,18 +10,50 @@ from typing import Any
 from rich.console import Console
 
 
+class RolloutBar:
+    """A bar of services written, with one line per finished service above it. Silent when
+    stderr is not a terminal."""
+
+    def __init__(self) -> None:
+        self.console = Console(file=sys.stderr, highlight=False)
+        self._bar: Any = None
+        self._task: Any = None
+
+    def begin(self, total: int) -> None:
+        if not self.console.is_terminal or self._bar is not None:
+            return
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+        self._bar = Progress(
+            TextColumn("rolling out"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.description}"),
+            console=self.console,
+            transient=True,
+        )
+        self._bar.start()
+        self._task = self._bar.add_task("", total=total)
+
+    def __call__(self, outcome: Any) -> None:
+        if self._bar is None:
+            return
+        self._bar.console.print(f"  {outcome.service}: {outcome.outcome.value}")
+        self._bar.update(self._task, advance=1, description=outcome.service)
+
+    def end(self) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+            self._bar = None
+
+
 @contextmanager
-def outcome_ticker() -> Iterator[Callable[[Any], None]]:
-    """Yields a callback printing one line per finished service (apply)."""
-    console = Console(file=sys.stderr, highlight=False)
-    if not console.is_terminal:
-        yield lambda _outcome: None
-        return
-
-    def tick(outcome: Any) -> None:
-        console.print(f"  {outcome.service}: {outcome.outcome.value}")
-
-    yield tick
+def rollout_bar() -> Iterator[RolloutBar]:
+    bar = RolloutBar()
+    try:
+        yield bar
+    finally:
+        bar.end()
 
 
 @contextmanager

@@ -1,0 +1,238 @@
+"""The inverse of `json_doc.gate_doc`: a `diff` or `audit` JSON document back to a GateResult.
+
+Values come back as the document shows them: a masked value stays `***` (the plaintext never
+left the process that wrote the document), a secret reference becomes a SecretRef again. So
+`gate_doc(load_gate(gate_doc(x))) == gate_doc(x)`.
+
+Keys are only ever added to schema_version 1, so keys this version does not know are ignored
+and keys added after the first release (`revisions`, `not_ready`, `warnings`, ...) default when
+absent. Anything malformed raises DocumentError naming where in the document it is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from deploytool.commands.results import GateResult
+from deploytool.core.diff import (
+    ChangeKind,
+    EnvChange,
+    Origin,
+    RevisionDrift,
+    ServiceDiff,
+    ServiceStatus,
+)
+from deploytool.core.model import EnvVar, SecretRef
+from deploytool.core.policy import Violation
+from deploytool.core.report import EnvironmentReport, ReadError, UnmanagedService
+from deploytool.core.verdict import Status, Verdict
+from deploytool.errors import ExitCode
+
+T = TypeVar("T")
+Doc = dict[str, Any]
+GATE_COMMANDS = ("diff", "audit")
+
+
+class DocumentError(ValueError):
+    """A JSON document that is not a deploytool report; `where` is a path like
+    `environments[0].services[2].status`."""
+
+    def __init__(self, where: str, problem: str) -> None:
+        super().__init__(f"{where}: {problem}" if where else problem)
+        self.where = where
+        self.problem = problem
+
+
+def _at(where: str, key: str | int) -> str:
+    if isinstance(key, int):
+        return f"{where}[{key}]"
+    return f"{where}.{key}" if where else key
+
+
+def _mapping(value: Any, where: str) -> Doc:
+    if not isinstance(value, dict):
+        raise DocumentError(where, f"expected an object, got {_kind(value)}")
+    return value
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    return {bool: "a boolean", int: "a number", float: "a number", str: "a string"}.get(
+        type(value), "a list" if isinstance(value, list) else "an object"
+    )
+
+
+def _text(doc: Doc, key: str, where: str) -> str:
+    if key not in doc:
+        raise DocumentError(_at(where, key), "missing")
+    value = doc[key]
+    if not isinstance(value, str):
+        raise DocumentError(_at(where, key), f"expected a string, got {_kind(value)}")
+    return value
+
+
+def _optional_text(doc: Doc, key: str, where: str) -> str | None:
+    value = doc.get(key)
+    if value is not None and not isinstance(value, str):
+        raise DocumentError(_at(where, key), f"expected a string or null, got {_kind(value)}")
+    return value
+
+
+def _int(doc: Doc, key: str, where: str) -> int:
+    value = doc.get(key)
+    if type(value) is not int:  # a bool is an int to isinstance
+        raise DocumentError(_at(where, key), f"expected a whole number, got {_kind(value)}")
+    return value
+
+
+def _items(
+    doc: Doc, key: str, where: str, load: Callable[[Any, str], T], *, required: bool
+) -> tuple[T, ...]:
+    if key not in doc and not required:
+        return ()
+    value = doc.get(key)
+    if not isinstance(value, list):
+        raise DocumentError(_at(where, key), f"expected a list, got {_kind(value)}")
+    here = _at(where, key)
+    return tuple(load(item, _at(here, i)) for i, item in enumerate(value))
+
+
+def _choice(enum: type[Any], doc: Doc, key: str, where: str) -> Any:
+    text = _text(doc, key, where)
+    try:
+        return enum(text)
+    except ValueError:
+        allowed = ", ".join(str(member) for member in enum)
+        raise DocumentError(_at(where, key), f"{text!r} is not one of {allowed}") from None
+
+
+def load_value(name: str, value: Any, where: str) -> EnvVar | None:
+    """A `desired`/`live` value: null, a (possibly masked) string, or a secret reference."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return EnvVar(name, value=value)
+    if isinstance(value, dict):
+        return EnvVar(
+            name, secret=SecretRef(_text(value, "secret", where), _text(value, "version", where))
+        )
+    raise DocumentError(where, f"expected a string, a secret reference or null, got {_kind(value)}")
+
+
+def load_change(value: Any, where: str) -> EnvChange:
+    doc = _mapping(value, where)
+    name = _text(doc, "name", where)
+    origin = _choice(Origin, doc, "origin", where) if doc.get("origin") is not None else None
+    return EnvChange(
+        name=name,
+        kind=_choice(ChangeKind, doc, "kind", where),
+        desired=load_value(name, doc.get("desired"), _at(where, "desired")),
+        live=load_value(name, doc.get("live"), _at(where, "live")),
+        origin=origin,
+    )
+
+
+def load_revision(value: Any, where: str) -> RevisionDrift:
+    doc = _mapping(value, where)
+    return RevisionDrift(
+        revision=_text(doc, "revision", where),
+        percent=_int(doc, "percent", where),
+        changes=_items(doc, "changes", where, load_change, required=True),
+    )
+
+
+def load_service(value: Any, where: str) -> ServiceDiff:
+    doc = _mapping(value, where)
+    return ServiceDiff(
+        service=_text(doc, "service", where),
+        project=_text(doc, "project", where),
+        region=_text(doc, "region", where),
+        status=_choice(ServiceStatus, doc, "status", where),
+        changes=_items(doc, "changes", where, load_change, required=True),
+        container=_optional_text(doc, "container", where),
+        error=_optional_text(doc, "error", where),
+        revisions=_items(doc, "revisions", where, load_revision, required=False),
+        not_ready=_optional_text(doc, "not_ready", where),
+    )
+
+
+def load_violation(value: Any, where: str) -> Violation:
+    doc = _mapping(value, where)
+    return Violation(
+        rule=_text(doc, "rule", where),
+        environment=_text(doc, "environment", where),
+        message=_text(doc, "message", where),
+        service=_optional_text(doc, "service", where),
+        variable=_optional_text(doc, "variable", where),
+        source=_optional_text(doc, "source", where) or "manifest",
+        revision=_optional_text(doc, "revision", where),
+    )
+
+
+def load_error(value: Any, where: str) -> ReadError:
+    doc = _mapping(value, where)
+    return ReadError(
+        message=_text(doc, "message", where),
+        service=_optional_text(doc, "service", where),
+        project=_optional_text(doc, "project", where),
+        region=_optional_text(doc, "region", where),
+    )
+
+
+def load_unmanaged(value: Any, where: str) -> UnmanagedService:
+    doc = _mapping(value, where)
+    return UnmanagedService(
+        service=_text(doc, "service", where),
+        project=_text(doc, "project", where),
+        region=_text(doc, "region", where),
+    )
+
+
+def _warning(value: Any, where: str) -> str:
+    if not isinstance(value, str):
+        raise DocumentError(where, f"expected a string, got {_kind(value)}")
+    return value
+
+
+def load_verdict(doc: Doc, where: str) -> Verdict:
+    status = _choice(Status, doc, "status", where)
+    code = _int(doc, "exit_code", where)
+    try:
+        exit_code = ExitCode(code)
+    except ValueError:
+        raise DocumentError(
+            _at(where, "exit_code"), f"{code} is no exit code of deploytool"
+        ) from None
+    return Verdict(status, exit_code)
+
+
+def load_environment(value: Any, where: str) -> EnvironmentReport:
+    doc = _mapping(value, where)
+    return EnvironmentReport(
+        environment=_text(doc, "environment", where),
+        verdict=load_verdict(doc, where),
+        services=_items(doc, "services", where, load_service, required=True),
+        violations=_items(doc, "violations", where, load_violation, required=True),
+        errors=_items(doc, "errors", where, load_error, required=True),
+        unmanaged=_items(doc, "unmanaged", where, load_unmanaged, required=False),
+        warnings=_items(doc, "warnings", where, _warning, required=False),
+    )
+
+
+def load_gate(value: Any) -> GateResult:
+    """A `diff` or `audit` document (schema_version 1) as the GateResult that produced it."""
+    doc = _mapping(value, "")
+    version = doc.get("schema_version")
+    if type(version) is not int or version != 1:
+        raise DocumentError("schema_version", f"{version!r} is not supported (expected 1)")
+    command = doc.get("command")
+    if command not in GATE_COMMANDS:
+        raise DocumentError("command", f"{command!r} is not a diff or audit report")
+    verdict = load_verdict(doc, "")
+    if command == "audit":
+        reports = _items(doc, "environments", "", load_environment, required=True)
+    else:
+        reports = (load_environment(doc, ""),)
+    return GateResult(command=command, reports=reports, verdict=verdict)

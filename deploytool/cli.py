@@ -94,8 +94,13 @@ def _setup_logging(debug: bool) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(logging.DEBUG if debug else logging.WARNING)
-    if not debug:
-        logging.getLogger("google").setLevel(logging.ERROR)
+    google = logging.getLogger("google")
+    # google-api-core may attach its own handler with propagate=False (when
+    # GOOGLE_SDK_PYTHON_LOGGING_SCOPE is set), which would bypass the scrubbing filter: keep
+    # every record flowing through ours.
+    google.handlers[:] = []
+    google.propagate = True
+    google.setLevel(logging.DEBUG if debug else logging.ERROR)
 
 
 def stdin_is_terminal() -> bool:
@@ -364,10 +369,14 @@ def audit(
     from deploytool.render import progress as progress_ui
 
     def run() -> Any:
-        if merge:
-            from deploytool.commands.audit_merge import merge_reports
+        from deploytool.render.reports import check_report_paths
 
-            return merge_reports(merge)
+        # Before any work: a report that cannot be written must not cost a whole audit.
+        check_report_paths(report=report, junit=junit, markdown=markdown)
+        if merge:
+            from deploytool.commands.audit_merge import merge_inputs, merge_reports
+
+            return merge_reports(merge_inputs(merge, environments or [], shard))
         with progress_ui.location_bar("auditing") as tick:
             return command.run(
                 config_dir,
@@ -382,8 +391,9 @@ def audit(
     def render(result: Any) -> None:
         from deploytool.render.reports import write_reports
 
-        write_reports(result, report=report, junit=junit, markdown=markdown)
+        # Findings first: if a file then fails to write, they were still shown.
         _gate_renderer(output)(result)
+        write_reports(result, report=report, junit=junit, markdown=markdown)
 
     execute(run, render, command="audit", debug=debug, json_output=output is OutputFormat.json)
 
@@ -433,6 +443,14 @@ def emulator(
         ),
     ] = None,
     seed: Annotated[int | None, typer.Option(help="Seed of the fault dice.")] = None,
+    config_dir: Annotated[
+        Path,
+        typer.Option(
+            "--config-dir",
+            envvar="DEPLOYTOOL_CONFIG_DIR",
+            help="Accepted like every command; the emulator reads no manifests.",
+        ),
+    ] = Path("configs"),
     debug: Debug = False,
 ) -> None:
     """Serve a local Cloud Run Admin API v2 for demos and tests (Ctrl-C stops it)."""

@@ -84,3 +84,8 @@ class ConflictError(LiveStateError):
 
 class RolloutError(LiveStateError):
     """The update was accepted but the new revision did not become ready."""
+
+
+class RolloutUnknownError(LiveStateError):
+    """The update was accepted but its rollout could not be followed (the operation could
+    not be polled): the service must be re-read to know what happened."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Iterable
+from typing import Any
 
 from deploytool.core.model import EnvVar, is_secret_like
 
@@ -39,6 +40,19 @@ def scrub(text: str) -> str:
         if value in text:
             text = text.replace(value, MASK)
     return text
+
+
+def scrub_document(value: Any) -> Any:
+    """A JSON-like document with `scrub` applied to every string, keys included. Done before
+    encoding: JSON, XML or Markdown escaping would change a secret's spelling and hide it
+    from a scrub of the encoded text."""
+    if isinstance(value, str):
+        return scrub(value)
+    if isinstance(value, dict):
+        return {scrub_document(k): scrub_document(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [scrub_document(v) for v in value]
+    return value
 
 
 def forget_all() -> None:

@@ -15,6 +15,7 @@ from deploytool.core.model import (
     SecretRef,
     TrafficShare,
 )
+from deploytool.redaction import remember
 
 _SUCCEEDED = run_v2.Condition.State.CONDITION_SUCCEEDED
 _FAILED = run_v2.Condition.State.CONDITION_FAILED
@@ -56,10 +57,15 @@ def env_to_proto(variables: Sequence[EnvVar]) -> list[run_v2.EnvVar]:
 
 
 def containers_from_proto(containers: Iterable[run_v2.Container]) -> tuple[LiveContainer, ...]:
-    return tuple(
+    out = tuple(
         LiveContainer(name=c.name, env=env_from_proto(c.env), has_port=bool(c.ports))
         for c in containers
     )
+    # Every plaintext value under a secret-looking name is noted the moment it is read, so
+    # it is scrubbed from anything that later echoes it (an API error, a traceback).
+    for container in out:
+        remember(container.env)
+    return out
 
 
 def service_from_proto(service: run_v2.Service) -> LiveService:

@@ -17,7 +17,12 @@ from deploytool.cloudrun.convert import env_to_proto, service_from_proto
 from deploytool.cloudrun.failures import is_transient, translate
 from deploytool.cloudrun.gateway import CloudRunGateway, read_retry
 from deploytool.core.model import EnvVar, LiveService
-from deploytool.errors import ConflictError, LiveStateError, RolloutError
+from deploytool.errors import (
+    ConflictError,
+    LiveStateError,
+    RolloutError,
+    RolloutUnknownError,
+)
 
 log = logging.getLogger("deploytool.cloudrun")
 
@@ -77,7 +82,8 @@ def send_update(
     """Send the update guarded by the etag that was read, and wait for the rollout.
 
     The etag makes a duplicate write impossible, so a transient failure of the call itself
-    is retried; a 409 is not retried here: the caller re-reads and re-plans."""
+    is retried (and a validate-only call writes nothing, so it is retried too); a 409 is not
+    retried here: the caller re-reads and re-plans."""
     name = service.name.rsplit("/", 1)[-1]
     verb = "validate an update of" if validate_only else "update"
     request = run_v2.UpdateServiceRequest(service=service, validate_only=validate_only)
@@ -85,7 +91,7 @@ def send_update(
     try:
         operation = clients.services.update_service(
             request=request,
-            retry=read_retry(gateway.settings.timeout) if service.etag else None,
+            retry=read_retry(gateway.settings.timeout) if service.etag or validate_only else None,
             timeout=min(gateway.settings.timeout, 30.0),
         )
     except Exception as exc:
@@ -108,10 +114,11 @@ def send_update(
             ) from exc
         raise _rollout_failure(gateway, service, str(exc.message or exc)) from exc
     except Exception as exc:
-        if is_transient(exc) or isinstance(exc, TimeoutError):
-            raise LiveStateError(
-                f"lost track of the rollout of {name}: {type(exc).__name__}",
-                "the update may still complete; run `deploytool diff` to see where it stands",
+        if is_transient(exc) or isinstance(exc, TimeoutError | gexc.RetryError):
+            cause = translate(exc, doing=f"follow the rollout of {name}", service=name)
+            raise RolloutUnknownError(
+                f"lost track of the rollout of {name}: {cause.message}",
+                "the update was accepted and may still complete; run `deploytool diff`",
                 service=name,
             ) from exc
         raise translate(exc, doing=f"wait for the rollout of {name}", service=name) from exc

@@ -19,7 +19,7 @@ from deploytool.core.fingerprint import (
 )
 from deploytool.core.model import LiveService, ServiceSpec, select_container
 from deploytool.core.plan import ServicePlan, plan_service, same_plan
-from deploytool.errors import ConflictError, LiveStateError
+from deploytool.errors import ConflictError, LiveStateError, RolloutUnknownError
 
 if TYPE_CHECKING:
     from deploytool.cloudrun.gateway import CloudRunGateway
@@ -119,6 +119,9 @@ def write_service(
             send_update(gateway, update, validate_only=False, rollout_timeout=rollout_timeout)
         except ConflictError:
             continue  # re-read and re-plan: retried only while the plan is the approved one
+        except RolloutUnknownError as exc:
+            # Accepted, but not followed to the end: re-reading tells what really happened.
+            return _verify(gateway, spec, plan, fetched, environment, audit, lost=exc.message)
         except LiveStateError as exc:
             _record(audit, environment, gateway, spec, plan, fetched, None, "failed", exc.message)
             raise
@@ -150,7 +153,10 @@ def _verify(
     before: FetchedService,
     environment: str,
     audit: AuditLog,
+    lost: str | None = None,
 ) -> ServiceOutcome:
+    """Re-read and diff again. `lost` says the rollout could not be followed, so readiness is
+    checked here instead."""
     from deploytool.cloudrun.writer import fetch
 
     try:
@@ -177,6 +183,18 @@ def _verify(
         message = f"still differs after the rollout: {', '.join(c.name for c in left)}"
         _record(audit, environment, gateway, spec, plan, before, after, "failed", message)
         return result(Outcome.FAILED, changes=plan.changes, revision=revision, message=message)
+    if lost is not None:
+        live = after.live
+        if live.ready is False or live.latest_ready_revision != live.latest_created_revision:
+            message = (
+                f"written (revision {live.latest_created_revision}), but its rollout could not "
+                f"be followed and it is not ready yet ({lost}); run `deploytool diff` later"
+            )
+            _record(audit, environment, gateway, spec, plan, before, after, "unverified", message)
+            return result(Outcome.FAILED, changes=plan.changes, revision=revision, message=message)
+        message = "the rollout could not be followed, but re-reading shows it done"
+        _record(audit, environment, gateway, spec, plan, before, after, "applied", message)
+        return result(Outcome.APPLIED, changes=plan.changes, revision=revision, message=message)
     _record(audit, environment, gateway, spec, plan, before, after, "applied", None)
     return result(Outcome.APPLIED, changes=plan.changes, revision=revision)
 

@@ -97,6 +97,7 @@ def run(
         parallel=parallel,
         progress=progress,
         all_serving=protected,
+        owns=shard.owns,
     )
     reports = []
     for manifest in loaded.manifests:
@@ -115,7 +116,10 @@ def run(
             report = _owned_findings(report, manifest.services, shard)
         reports.append(report)
     return GateResult(
-        command="audit", reports=tuple(reports), verdict=combine(r.verdict for r in reports)
+        command="audit",
+        reports=tuple(reports),
+        verdict=combine(r.verdict for r in reports),
+        shard=(shard.index, shard.count) if shard.count > 1 else None,
     )
 
 

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from deploytool.errors import UsageError
-from deploytool.redaction import scrub
+from deploytool.redaction import scrub, scrub_document
 
 DEFAULT_AUDIT_LOG = Path(".deploytool") / "audit.jsonl"
 
@@ -70,7 +70,8 @@ class AuditLog:
             "outcome": entry.outcome,
             "message": entry.message,
         }
-        line = scrub(json.dumps(record, sort_keys=True, ensure_ascii=False)) + "\n"
+        line = scrub(json.dumps(scrub_document(record), sort_keys=True, ensure_ascii=False))
+        line += "\n"
         with self._lock:
             if self._closed:
                 return

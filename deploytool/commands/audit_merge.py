@@ -34,15 +34,62 @@ H = TypeVar("H", bound=Hashable)
 HINT = "pass the JSON reports written by `deploytool audit --shard I/N --report FILE`"
 
 
+def merge_inputs(merge: Sequence[Path], positional: Sequence[str], shard: str | None) -> list[Path]:
+    """`--merge a.json b.json` (a shell glob) leaves b.json as a positional argument: take
+    existing files there as more reports rather than silently merging only the first."""
+    if shard is not None:
+        raise UsageError("--shard and --merge do not go together", "merge after sharding")
+    extra = [Path(arg) for arg in positional]
+    strays = [str(p) for p in extra if not p.is_file()]
+    if strays:
+        raise UsageError(
+            f"with --merge, name shard report files, not environments: {', '.join(strays)}",
+            "deploytool audit --merge shard-0.json --merge shard-1.json (or --merge shard-*.json)",
+        )
+    return [*merge, *extra]
+
+
 def merge_reports(paths: Sequence[Path]) -> GateResult:
     if not paths:
         raise UsageError("no shard reports to merge", HINT)
     merged: dict[str, _Environment] = {}
+    shards: dict[tuple[int, int], Path] = {}
     for path in _unique(paths):
-        for report in read_shard(path).reports:
+        shard = read_shard(path)
+        if shard.shard is not None:
+            if shard.shard in shards:
+                raise UsageError(
+                    f"{path} and {shards[shard.shard]} are both shard "
+                    f"{shard.shard[0]}/{shard.shard[1]}",
+                    HINT,
+                )
+            shards[shard.shard] = path
+        for report in shard.reports:
             merged.setdefault(report.environment, _Environment()).add(report, path)
+    _require_every_shard(shards)
     reports = tuple(env.report(name) for name, env in merged.items())
     return GateResult(command="audit", reports=reports, verdict=combine(r.verdict for r in reports))
+
+
+def _require_every_shard(shards: dict[tuple[int, int], Path]) -> None:
+    """Fail closed: a merge missing a shard never reads as in sync."""
+    if not shards:
+        return
+    counts = {count for _index, count in shards}
+    if len(counts) != 1:
+        raise UsageError(
+            f"the reports come from runs with different shard counts "
+            f"({', '.join(map(str, sorted(counts)))})",
+            HINT,
+        )
+    (count,) = counts
+    missing = sorted(set(range(count)) - {index for index, _ in shards})
+    if missing:
+        raise LiveStateError(
+            f"shard report(s) {', '.join(f'{i}/{count}' for i in missing)} missing: that part "
+            "of the audit was never read",
+            "re-run the missing shard(s), or merge every shard's --report",
+        )
 
 
 def read_shard(path: Path) -> GateResult:

@@ -26,12 +26,14 @@ def read_snapshot(
     parallel: int = 4,
     progress: Progress | None = None,
     all_serving: bool = False,
+    owns: Callable[[str, str, str], bool] | None = None,
 ) -> LiveSnapshot:
     """Never raises for a Cloud Run failure: each unread piece is recorded with its reason,
     so the verdict can fail closed while everything else is still reported.
 
     Serving revisions are read for managed services, and for every service when
-    `all_serving` (a protected environment: leakage on what serves counts anywhere)."""
+    `all_serving` (a protected environment: leakage on what serves counts anywhere), and
+    only for the services `owns` accepts (an audit shard reads its own share)."""
     wanted = sorted(set(locations))
     # Credentials are global: without them say so once, not once per location.
     gateway.connect()
@@ -45,6 +47,7 @@ def read_snapshot(
             for loc in reads
             for svc in loc.services
             if all_serving or (svc.project, svc.region, svc.name) in managed
+            if owns is None or owns(svc.project, svc.region, svc.name)
             for revision, _percent in serving_revisions_to_read(svc)
         ]
         revisions = list(pool.map(lambda key: _read_revision(gateway, *key), todo))

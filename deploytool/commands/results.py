@@ -16,6 +16,7 @@ class GateResult:
     command: str
     reports: tuple[EnvironmentReport, ...]
     verdict: Verdict
+    shard: tuple[int, int] | None = None  # (index, count) of a sharded audit
 
 
 @dataclass(frozen=True)

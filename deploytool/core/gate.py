@@ -14,7 +14,13 @@ from deploytool.core.diff import (
 )
 from deploytool.core.fingerprint import APPLIED_ANNOTATION, with_origins
 from deploytool.core.model import LiveService, Manifest, ServiceSpec, select_container
-from deploytool.core.policy import Policy, Violation, live_violations, manifest_violations
+from deploytool.core.policy import (
+    Policy,
+    Violation,
+    e2e_lookalikes,
+    live_violations,
+    manifest_violations,
+)
 from deploytool.core.report import (
     EnvironmentReport,
     LiveSnapshot,
@@ -94,6 +100,7 @@ def evaluate(
         diffs.append(diff)
 
     unmanaged: list[UnmanagedService] = []
+    found_warnings: list[str] = list(warnings)
     for location in snapshot.locations:
         if location.error is not None:
             if not any(
@@ -106,6 +113,8 @@ def evaluate(
             if not is_managed and list_unmanaged:
                 unmanaged.append(UnmanagedService(live.name, live.project, live.region))
             violations.extend(live_violations(env, live.name, live.containers, policy))
+            if policy.is_protected(env):
+                found_warnings.extend(_live_lookalikes(live, policy))
             if not is_managed and policy.is_protected(env):
                 _unmanaged_serving_leakage(live, snapshot, errors, violations, policy, env)
 
@@ -118,7 +127,7 @@ def evaluate(
         violations=tuple(violations),
         errors=tuple(errors),
         unmanaged=tuple(sorted(unmanaged, key=lambda u: (u.project, u.region, u.service))),
-        warnings=warnings,
+        warnings=tuple(found_warnings),
     )
 
 
@@ -188,3 +197,14 @@ def _unmanaged_serving_leakage(
         violations.extend(
             live_violations(env, live.name, read.revision.containers, policy, revision=name)
         )
+
+
+def _live_lookalikes(live: LiveService, policy: Policy) -> list[str]:
+    """A live name that imitates an E2E name (Cyrillic E, other case) is no leakage by the
+    letter of the policy, but someone should look at it."""
+    return [
+        f"{live.project}/{live.region}/{live.name}: live variable {ascii(name)[:80]} looks like "
+        f"the E2E variable {imitated[:80]} (case or Unicode look-alike); check what sets it"
+        for container in live.containers
+        for name, imitated in e2e_lookalikes(container.env, policy)
+    ]

@@ -53,6 +53,10 @@ class Policy:
     def pinned_projects(self, environment: str) -> tuple[str, ...] | None:
         return dict(self.pins).get(environment)
 
+    def environment_pinning(self, project: str) -> str | None:
+        """The first environment (by name) whose pins include `project`, if any."""
+        return next((env for env, projects in sorted(self.pins) if project in projects), None)
+
 
 # Characters that render like ASCII in a terminal; enough to catch a copy-pasted Cyrillic "E2E".
 _CONFUSABLES = {
@@ -105,6 +109,21 @@ def manifest_violations(manifest: Manifest, policy: Policy) -> list[Violation]:
                     f"{where}: project {manifest.project!r} is not pinned to environment "
                     f"{env_name!r} (allowed: {', '.join(pinned)}); fix the project or "
                     f"the pin in policy.yaml"
+                ),
+            )
+        )
+    owner = policy.environment_pinning(manifest.project)
+    if pinned is None and owner is not None and owner != env_name:
+        # No pin of its own, but the project belongs to another environment: staging
+        # pointed at production's project is exactly the mistake pins exist for.
+        found.append(
+            Violation(
+                rule=RULE_PROJECT_PIN,
+                environment=env_name,
+                message=(
+                    f"{_where(manifest.path, manifest.project_line)}: project "
+                    f"{manifest.project!r} is pinned to environment {owner!r}, not "
+                    f"{env_name!r}; fix the project, or pin it in policy.yaml"
                 ),
             )
         )

@@ -28,6 +28,7 @@ from deploytool.manifest.loader import build_manifest
 from deploytool.manifest.nodes import Problems, report_duplicate_keys
 from deploytool.manifest.policy_file import build_policy
 from deploytool.manifest.yamlsafe import read_yaml
+from deploytool.redaction import remember
 
 __all__ = [
     "LoadedConfig",
@@ -123,6 +124,10 @@ def read_all(config_dir: Path, environments: list[str] | None = None) -> LoadedC
             manifests.append(manifest)
     if problems or policy is None:
         raise ManifestError(problems)
+    for manifest in manifests:
+        # A plaintext secret wrongly put in a manifest is scrubbed like a live one.
+        for spec in manifest.services:
+            remember(spec.env)
     return LoadedConfig(policy, tuple(manifests), tuple(warnings))
 
 

@@ -32,8 +32,9 @@ def manifest_warnings(
         if imitated is not None:
             warn(
                 var.line,
-                f"{var.name!a} looks like the E2E variable {imitated} (case or Unicode "
-                f"look-alike) but policy does not match it; rename it to {imitated} or remove it",
+                f"{shown(ascii(var.name))} looks like the E2E variable {shown(imitated)} (case "
+                f"or Unicode look-alike) but policy does not match it; rename it to "
+                f"{shown(imitated)} or remove it",
             )
     for spec in specs:
         for var in spec.env:

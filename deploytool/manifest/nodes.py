@@ -210,6 +210,9 @@ def _non_string_value(node: Node, redact: bool) -> str:
         )
     if node.tag in _SCALAR_KINDS:
         return f"value {text_shown} is {kind}, not a string; {quoted}"
+    if redact:
+        # The "tag" may be the secret itself, written unquoted after a `!`.
+        return "value *** carries a YAML tag, not a string; remove the tag and quote the value"
     return f"value {text_shown} is {kind}, not a string; remove the tag and quote the value"
 
 

@@ -16,6 +16,7 @@ from deploytool.core.model import (
     is_secret_like,
 )
 from deploytool.manifest.nodes import Problems, mapping_entries, shown, string_value
+from deploytool.redaction import remember
 
 _SECRET_NAME = r"[A-Za-z0-9_-]{1,255}"
 _SHORT_SECRET = re.compile(rf"^{_SECRET_NAME}$")
@@ -23,6 +24,9 @@ _FULL_SECRET = re.compile(rf"^projects/[A-Za-z0-9][A-Za-z0-9.:_-]*/secrets/{_SEC
 _VERSION = re.compile(r"^(latest|[1-9][0-9]*)$")
 _VERSIONS_PATH = re.compile(r"^projects/[^/]+/secrets/[^/]+/versions/[^/]+$")
 _FORMAT = "SECRET:VERSION, e.g. jwt-secret:latest or projects/PROJECT/secrets/NAME:3"
+
+
+MAX_NAME_CHARS = 32768  # run_v2.EnvVar.name: "Must not exceed 32768 characters"
 
 
 def read_plain_vars(node: Node, label: str, problems: Problems) -> list[EnvVar]:
@@ -34,6 +38,9 @@ def read_plain_vars(node: Node, label: str, problems: Problems) -> list[EnvVar]:
         value = string_value(
             entry.value, shown(entry.key), problems, redact=is_secret_like(entry.key)
         )
+        if value is not None:
+            # Noted even when the entry is invalid: a later message must not echo it.
+            remember([EnvVar(entry.key, value=value)])
         if value is None or not name_ok or not _check_value(entry.key, entry.line, value, problems):
             continue
         found.append(EnvVar(entry.key, value=value, line=entry.line))
@@ -63,6 +70,11 @@ def check_name(name: str, line: int, problems: Problems) -> bool:
     message = None
     if not name:
         message = 'variable name is empty ("": ...); write a name'
+    elif len(name) > MAX_NAME_CHARS:
+        message = (
+            f"{shown(name)}: a variable name of {len(name)} characters is over Cloud Run's "
+            f"limit of {MAX_NAME_CHARS}; shorten it"
+        )
     elif "=" in name:
         message = f"{shown(name)}: a variable name cannot contain '='; rename it"
     elif not name.isprintable():

@@ -8,6 +8,8 @@ and composing them never constructs (so never expands) anything.
 
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
 
 import yaml
@@ -72,6 +74,27 @@ def line_of(node: Node) -> int:
     return int(node.start_mark.line) + 1
 
 
+class _NotRegularFile(Exception):
+    pass
+
+
+def _read_regular_file(path: Path, limit: int) -> bytes:
+    """At most `limit` bytes of a regular file. Opened non-blocking so a FIFO named
+    staging.yaml is refused at once instead of hanging the gate."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            raise IsADirectoryError(21, "Is a directory")
+        if not stat.S_ISREG(mode):
+            raise _NotRegularFile
+        os.set_blocking(fd, True)
+        with os.fdopen(fd, "rb", closefd=False) as handle:
+            return handle.read(limit)
+    finally:
+        os.close(fd)
+
+
 def read_yaml(path: Path, display: str) -> tuple[Node | None, list[ManifestProblem]]:
     """The root node of the single YAML document in `path` and every problem found reading
     it. `display` is how messages name the file. The root is None for an empty document and
@@ -81,8 +104,12 @@ def read_yaml(path: Path, display: str) -> tuple[Node | None, list[ManifestProbl
         return None, [ManifestProblem(display, line, message)]
 
     try:
-        with path.open("rb") as handle:
-            data = handle.read(MAX_FILE_BYTES + 1)
+        data = _read_regular_file(path, MAX_FILE_BYTES + 1)
+    except _NotRegularFile:
+        return problem(
+            None,
+            "not a regular file (a FIFO, device or socket); point the config dir at real files",
+        )
     except OSError as exc:
         return problem(None, f"cannot read the file: {exc.strerror or exc}; check the path")
     if len(data) > MAX_FILE_BYTES:

@@ -12,13 +12,14 @@ from deploytool.core.model import EnvVar
 from deploytool.core.policy import Violation
 from deploytool.core.report import EnvironmentReport, ReadError
 from deploytool.errors import DeployToolError, ManifestError
-from deploytool.redaction import scrub, shown_value
+from deploytool.redaction import scrub, scrub_document, shown_value
 
 SCHEMA_VERSION = 1
 
 
 def dumps(document: dict[str, Any]) -> str:
-    return scrub(json.dumps(document, indent=2, ensure_ascii=False))
+    # Scrub the strings first (escaping could hide a secret), then the text as a last net.
+    return scrub(json.dumps(scrub_document(document), indent=2, ensure_ascii=False))
 
 
 def value_doc(var: EnvVar | None) -> Any:
@@ -104,12 +105,16 @@ def gate_doc(result: GateResult) -> dict[str, Any]:
         "command": result.command,
     }
     if result.command == "audit":
-        return {
+        doc = {
             **head,
             "status": str(result.verdict.status),
             "exit_code": int(result.verdict.exit_code),
             "environments": [environment_doc(r, audit=True) for r in result.reports],
         }
+        if result.shard is not None:
+            # Lets `audit --merge` prove every shard is there before it says "in sync".
+            doc["shard"] = {"index": result.shard[0], "count": result.shard[1]}
+        return doc
     (report,) = result.reports
     body = environment_doc(report, audit=False)
     return {**head, "environment": body.pop("environment"), **body}

@@ -235,4 +235,8 @@ def load_gate(value: Any) -> GateResult:
         reports = _items(doc, "environments", "", load_environment, required=True)
     else:
         reports = (load_environment(doc, ""),)
-    return GateResult(command=command, reports=reports, verdict=verdict)
+    shard = None
+    if isinstance(doc.get("shard"), dict):
+        part = _mapping(doc["shard"], "shard")
+        shard = (_int(part, "index", "shard"), _int(part, "count", "shard"))
+    return GateResult(command=command, reports=reports, verdict=verdict, shard=shard)

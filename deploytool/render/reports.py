@@ -17,7 +17,7 @@ from typing import Any
 
 from deploytool.commands.results import GateResult
 from deploytool.errors import UsageError
-from deploytool.redaction import scrub
+from deploytool.redaction import scrub_document
 from deploytool.render import github
 from deploytool.render.json_doc import dumps, gate_doc
 from deploytool.render.junit import junit_document
@@ -47,15 +47,11 @@ def write_reports(
     ]
     if not wanted and not on_github:
         return
-    _distinct([(what, path) for what, path, _ in wanted])
-    for what, path, _ in wanted:
-        _check_parent(path, what)
-    if summary is not None:
-        _check_parent(summary, "GitHub job summary ($GITHUB_STEP_SUMMARY)")
+    check_report_paths(report=report, junit=junit, markdown=markdown)
 
     # A secret echoed in a message (an API error) is scrubbed here, before JSON, XML or
     # Markdown escaping could change its spelling and hide it from the final `scrub`.
-    doc = scrub_strings(gate_doc(result))
+    doc = scrub_document(gate_doc(result))
     for what, path, render in wanted:
         _write(path, render(doc), what, mode="w")
     if on_github:
@@ -66,15 +62,24 @@ def write_reports(
             _write(summary, text, "GitHub job summary ($GITHUB_STEP_SUMMARY)", mode="a")
 
 
-def scrub_strings(value: Any) -> Any:
-    """The document with `scrub` applied to every string in it, keys included."""
-    if isinstance(value, str):
-        return scrub(value)
-    if isinstance(value, dict):
-        return {scrub_strings(k): scrub_strings(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [scrub_strings(v) for v in value]
-    return value
+def check_report_paths(*, report: Path | None, junit: Path | None, markdown: Path | None) -> None:
+    """UsageError (exit 2) now if any report could not be written later."""
+    targets = [
+        (what, path)
+        for what, path in (
+            ("JSON report (--report)", report),
+            ("JUnit report (--junit)", junit),
+            ("Markdown report (--markdown)", markdown),
+        )
+        if path is not None
+    ]
+    _distinct(targets)
+    for what, path in targets:
+        _check_parent(path, what)
+    if os.environ.get("GITHUB_ACTIONS", "").lower() == "true":
+        summary = os.environ.get("GITHUB_STEP_SUMMARY", "")
+        if summary:
+            _check_parent(Path(summary), "GitHub job summary ($GITHUB_STEP_SUMMARY)")
 
 
 def _distinct(targets: list[tuple[str, Path]]) -> None:

@@ -384,3 +384,29 @@ def test_invalid_manifest_is_exit_2_with_file_and_line(cli, configs):
     assert result.exit_code == 2
     assert "staging.yaml:5" in result.stderr
     assert "quote" in result.stderr
+
+
+def test_unpinned_environment_pointed_at_anothers_project_is_exit_4(cli, configs):
+    cfg = configs(
+        qa="""
+            project: p-prod
+            region: us-central1
+            services:
+              api: {env: {A: "1"}}
+        """,
+        policy=POLICY,
+    )
+    result = cli("validate", "qa", "--config-dir", str(cfg), "-o", "json")
+    assert result.exit_code == 4
+    (violation,) = result.json()["environments"][0]["violations"]
+    assert violation["rule"] == "project-pin"
+    assert "pinned to environment 'production'" in violation["message"]
+
+
+def test_a_live_lookalike_of_an_e2e_name_is_reported(emulator, cli, cfg):
+    seed(emulator, "p-prod", "api", {"ENVIRONMENT": "production", "\u04152\u0415_TESTING": "1"})
+    result = cli("diff", "production", "--config-dir", str(cfg), "-o", "json", emulator=emulator)
+    assert result.exit_code == 3, "a look-alike is no leakage by the letter of the policy"
+    (warning,) = result.json()["warnings"]
+    assert "looks like the E2E variable E2E_TESTING" in warning
+    assert "warning:" in result.stderr

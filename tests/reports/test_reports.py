@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import pytest
 
@@ -68,16 +69,21 @@ def test_parent_that_is_a_file(tmp_path):
     assert "is not a directory" in error.message
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root writes anywhere")
 def test_permission_denied(tmp_path):
-    locked = tmp_path / "locked"
-    locked.mkdir()
-    locked.chmod(0o500)
-    try:
-        error = usage_error(junit=locked / "j.xml")
-    finally:
-        locked.chmod(0o700)
-    assert "permission denied" in error.message and str(locked / "j.xml") in error.message
+    if os.geteuid() == 0:
+        # Root writes through chmod; sysfs refuses new files even to root.
+        target = Path("/sys/deploytool-report.xml")
+        error = usage_error(junit=target)
+    else:
+        locked = tmp_path / "locked"
+        locked.mkdir()
+        locked.chmod(0o500)
+        target = locked / "j.xml"
+        try:
+            error = usage_error(junit=target)
+        finally:
+            locked.chmod(0o700)
+    assert "permission denied" in error.message.lower() and str(target) in error.message
 
 
 def test_two_reports_to_one_file(tmp_path):

@@ -36,8 +36,11 @@ def main() -> int:
         "python -c pass": [sys.executable, "-c", "pass"],
         "deploytool --help": [script, "--help"],
         "deploytool validate": [script, "validate", "--config-dir", "configs"],
-        "python -c 'import google.cloud.run_v2'": [sys.executable, "-c",
-                                                   "import google.cloud.run_v2"],
+        "python -c 'import google.cloud.run_v2'": [
+            sys.executable,
+            "-c",
+            "import google.cloud.run_v2",
+        ],
     }
     print(f"median of {args.runs} runs each")
     for label, command in cases.items():

@@ -15,17 +15,14 @@ from deploytool.commands.apply_service import (
     plan_from_live,
 )
 from deploytool.commands.audit_log import AuditLog
-from deploytool.commands.diff import check_service_names
-from deploytool.commands.live import read_snapshot
+from deploytool.commands.diff import read_gate
 from deploytool.commands.rollout import write_all
 from deploytool.core.diff import ServiceStatus
-from deploytool.core.gate import evaluate
 from deploytool.core.model import ServiceSpec
 from deploytool.core.plan import ServicePlan, same_plan
 from deploytool.core.report import EnvironmentReport
 from deploytool.core.verdict import Status, Verdict
 from deploytool.errors import ExitCode, LiveStateError, UsageError
-from deploytool.manifest import read_all
 
 if TYPE_CHECKING:
     from deploytool.cloudrun.gateway import CloudRunGateway
@@ -79,18 +76,8 @@ def run(
     on_write_start: Callable[[int], None] | None = None,
 ) -> ApplyResult:
     """`confirm` is None when nobody can answer (stdin is not a terminal)."""
-    loaded = read_all(config_dir, [environment])
-    manifest = loaded.manifests[0]
-    only = check_service_names(manifest, services)
-    specs = [s for s in manifest.services if only is None or s.name in only]
-    snapshot = read_snapshot(
-        gateway,
-        {(s.project, s.region) for s in specs},
-        [manifest],
-        parallel=options.parallel,
-        all_serving=loaded.policy.is_protected(environment),
-    )
-    report = evaluate(manifest, loaded.policy, snapshot, only=only, warnings=tuple(loaded.warnings))
+    gate = read_gate(config_dir, environment, services, gateway, options.parallel)
+    manifest, snapshot, report = gate.manifest, gate.snapshot, gate.report
 
     def done(
         status: Status, outcomes: Sequence[ServiceOutcome] = (), note: str | None = None

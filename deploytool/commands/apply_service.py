@@ -8,14 +8,13 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from deploytool.commands.audit_log import AuditEntry, AuditLog
+from deploytool.commands.audit_log import AuditLog, entry_for
 from deploytool.core.diff import EnvChange, diff_env
 from deploytool.core.fingerprint import (
     APPLIED_ANNOTATION,
     FINGERPRINT_ANNOTATION,
     applied_record,
     fingerprint,
-    kinds_summary,
 )
 from deploytool.core.model import LiveService, ServiceSpec, select_container
 from deploytool.core.plan import ServicePlan, plan_service, same_plan
@@ -210,21 +209,18 @@ def _record(
     outcome: str,
     message: str | None,
 ) -> None:
-    names = kinds_summary(plan.changes)
     before_env = next((c.env for c in before.live.containers if c.name == plan.container), ())
     after_env = None
     if after is not None:
         after_env = next((c.env for c in after.live.containers if c.name == plan.container), ())
     audit.append(
-        AuditEntry(
+        entry_for(
             environment=environment,
             service=spec.name,
             project=spec.project,
             region=spec.region,
             who=gateway.identity,
-            added=tuple(names["added"]),
-            removed=tuple(names["removed"]),
-            changed=tuple(names["changed"]),
+            changes=plan.changes,
             before=fingerprint(before_env),
             after=fingerprint(after_env) if after_env is not None else None,
             revision=after.live.latest_ready_revision if after else None,

@@ -5,10 +5,13 @@ from __future__ import annotations
 import json
 import os
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from deploytool.core.diff import EnvChange
+from deploytool.core.fingerprint import kinds_summary
 from deploytool.errors import UsageError
 from deploytool.redaction import scrub, scrub_document
 
@@ -30,6 +33,39 @@ class AuditEntry:
     revision: str | None
     outcome: str  # applied | failed | conflict | interrupted
     message: str | None = None
+
+
+def entry_for(
+    *,
+    environment: str,
+    service: str,
+    project: str,
+    region: str,
+    who: str,
+    changes: Sequence[EnvChange],
+    before: str,
+    after: str | None,
+    revision: str | None,
+    outcome: str,
+    message: str | None,
+) -> AuditEntry:
+    """An entry naming what a plan added, removed and changed (names only)."""
+    names = kinds_summary(changes)
+    return AuditEntry(
+        environment=environment,
+        service=service,
+        project=project,
+        region=region,
+        who=who,
+        added=tuple(names["added"]),
+        removed=tuple(names["removed"]),
+        changed=tuple(names["changed"]),
+        before=before,
+        after=after,
+        revision=revision,
+        outcome=outcome,
+        message=message,
+    )
 
 
 class AuditLog:

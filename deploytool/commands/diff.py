@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -10,6 +11,7 @@ from deploytool.commands.live import read_snapshot
 from deploytool.commands.results import GateResult
 from deploytool.core.gate import evaluate
 from deploytool.core.model import Manifest
+from deploytool.core.report import EnvironmentReport, LiveSnapshot
 from deploytool.errors import UsageError
 from deploytool.manifest import read_all
 
@@ -32,14 +34,22 @@ def check_service_names(manifest: Manifest, names: Sequence[str]) -> frozenset[s
     return frozenset(names)
 
 
-def run(
+@dataclass(frozen=True)
+class GateRead:
+    """One environment compared: what apply plans from and what diff reports."""
+
+    manifest: Manifest
+    snapshot: LiveSnapshot
+    report: EnvironmentReport
+
+
+def read_gate(
     config_dir: Path,
     environment: str,
     services: Sequence[str],
     gateway: CloudRunGateway,
-    *,
-    parallel: int = 4,
-) -> GateResult:
+    parallel: int,
+) -> GateRead:
     loaded = read_all(config_dir, [environment])
     manifest = loaded.manifests[0]
     only = check_service_names(manifest, services)
@@ -52,4 +62,16 @@ def run(
         all_serving=loaded.policy.is_protected(environment),
     )
     report = evaluate(manifest, loaded.policy, snapshot, only=only, warnings=tuple(loaded.warnings))
+    return GateRead(manifest, snapshot, report)
+
+
+def run(
+    config_dir: Path,
+    environment: str,
+    services: Sequence[str],
+    gateway: CloudRunGateway,
+    *,
+    parallel: int = 4,
+) -> GateResult:
+    report = read_gate(config_dir, environment, services, gateway, parallel).report
     return GateResult(command="diff", reports=(report,), verdict=report.verdict)

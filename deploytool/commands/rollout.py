@@ -10,8 +10,7 @@ from typing import TYPE_CHECKING
 
 from deploytool.commands import parallel
 from deploytool.commands.apply_service import Outcome, ServiceOutcome, write_service
-from deploytool.commands.audit_log import AuditEntry, AuditLog
-from deploytool.core.fingerprint import kinds_summary
+from deploytool.commands.audit_log import AuditLog, entry_for
 from deploytool.core.model import ServiceSpec
 from deploytool.core.plan import ServicePlan
 from deploytool.errors import LiveStateError
@@ -120,17 +119,14 @@ def write_all(
         # the trail is never appended to after we report.
         for outcome in outcomes:
             if outcome.outcome is Outcome.INTERRUPTED:
-                names = kinds_summary(outcome.changes)
                 audit.append(
-                    AuditEntry(
+                    entry_for(
                         environment=environment,
                         service=outcome.service,
                         project=outcome.project,
                         region=outcome.region,
                         who=gateway.identity,
-                        added=tuple(names["added"]),
-                        removed=tuple(names["removed"]),
-                        changed=tuple(names["changed"]),
+                        changes=outcome.changes,
                         before="unknown",
                         after=None,
                         revision=None,

@@ -230,3 +230,23 @@ def test_shard_defaults_come_from_cloud_run_job_variables(emulator, cli, cfg):
 @pytest.mark.parametrize("bad", ["3/3", "x/2", "1", "-1/2"])
 def test_bad_shard_is_a_usage_error(cli, cfg, bad):
     assert cli("audit", "--shard", bad, "--config-dir", str(cfg)).exit_code == 2
+
+
+def test_merge_takes_globbed_files_and_refuses_a_missing_shard(emulator, cli, cfg, tmp_path):
+    seed_in_sync(emulator)
+    put(emulator, "p-prod", "us-central1", "legacy", {"E2E_TESTING": "1"})
+    paths = []
+    for index in range(3):
+        path = tmp_path / f"shard-{index}.json"
+        cli("audit", "--shard", f"{index}/3", "--report", str(path), "--config-dir", str(cfg),
+            "-o", "json", emulator=emulator)
+        paths.append(str(path))
+    whole = cli("audit", "--config-dir", str(cfg), "-o", "json", emulator=emulator)
+    merged = cli("audit", "--merge", *paths, "-o", "json")  # as `--merge shard-*.json` expands
+    assert merged.exit_code == whole.exit_code == 4
+    assert merged.json()["status"] == "leakage"
+    partial = cli("audit", "--merge", paths[0], "--merge", paths[2])
+    assert partial.exit_code == 5
+    assert "1/3 missing" in partial.stderr
+    twice = cli("audit", "--merge", paths[0], paths[1], paths[2], "--merge", paths[1])
+    assert twice.exit_code == 4, "the same file given twice is read once"

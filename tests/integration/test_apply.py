@@ -231,10 +231,13 @@ def test_second_apply_does_nothing(emulator, cli, cfg):
 
 def test_a_harmless_concurrent_redeploy_is_retried(emulator, cli, cfg):
     emulator.state.put_service(rich_backend())
-    emulator.faults.race_etag(BACKEND, times=1)
+    # The validate-only preflight takes the first race (harmlessly: it sends no etag); the
+    # second meets the real write, which must re-read, re-plan and retry.
+    emulator.faults.race_etag(BACKEND, times=2)
     result = cli("apply", "staging", "--yes", "--config-dir", str(cfg), emulator=emulator)
     assert result.exit_code == 0, result.output
     assert env_of(emulator.state.get_service(BACKEND)).keys() >= E2E_NAMES
+    assert len(real_writes(emulator)) == 2, "one 409, then the retried write"
 
 
 def test_a_concurrent_env_change_is_never_overwritten(emulator, cli, cfg, mocker):

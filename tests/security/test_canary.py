@@ -560,7 +560,7 @@ def test_failed_rollout_message_echoing_a_secret_with_json_special_characters(
 CRASH_SITES = {
     "validate": ("deploytool.commands.validate.manifest_violations", "manifest API_KEY"),
     "diff": ("deploytool.commands.diff.evaluate", "live SESSION_TOKEN"),
-    "apply": ("deploytool.commands.apply.evaluate", "live API_KEY"),
+    "apply": ("deploytool.commands.diff.evaluate", "live API_KEY"),  # apply plans via diff
     "audit": ("deploytool.commands.audit.evaluate", "unmanaged GITHUB_TOKEN"),
 }
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import signal
 import subprocess
 import sys
 import tempfile
@@ -83,9 +84,22 @@ def run_in_process(config_dir: Path, *args: str) -> Run:
     return Run(result.exit_code, result.stdout, result.stderr, time.monotonic() - started, None)
 
 
+# Peak memory is read through a launcher: on Linux a child's ru_maxrss starts from the RSS of
+# the process it was forked from, and the test process (pytest, emulators, Hypothesis) may
+# already be hundreds of MB. The launcher is a fresh small interpreter, so its child's figure
+# is the child's own.
+LAUNCHER = (
+    "import resource, subprocess, sys\n"
+    "done = subprocess.run(sys.argv[2:])\n"
+    "with open(sys.argv[1], 'w') as out:\n"
+    "    out.write(str(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss))\n"
+    "sys.exit(done.returncode)\n"
+)
+
+
 def run_validate(config_dir: Path, *args: str, timeout: float = TIME_LIMIT) -> Run:
-    """`python -m deploytool validate ARGS --config-dir DIR`, killed after `timeout`; the
-    child's own peak RSS comes from wait4 (ru_maxrss is in KiB on Linux)."""
+    """`python -m deploytool validate ARGS --config-dir DIR`, killed after `timeout`, with
+    the child's own peak RSS (ru_maxrss is in KiB on Linux)."""
     env = {
         **os.environ,
         "NO_COLOR": "1",
@@ -94,37 +108,34 @@ def run_validate(config_dir: Path, *args: str, timeout: float = TIME_LIMIT) -> R
     }
     command = [sys.executable, "-m", "deploytool", "validate", *args]
     command += ["--config-dir", str(config_dir)]
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        started = time.monotonic()
-        proc = subprocess.Popen(
-            command,
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=err,
-            env=env,
-            cwd=config_dir.parent,
-        )
-        killed = False
-        while True:
-            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-            if pid:
-                break
-            if time.monotonic() - started > timeout:
-                proc.kill()
-                killed = True
-                _, status, usage = os.wait4(proc.pid, 0)
-                break
-            time.sleep(0.01)
+    with tempfile.TemporaryDirectory() as scratch:
+        rss_file = Path(scratch) / "maxrss"
+        out_path, err_path = Path(scratch) / "out", Path(scratch) / "err"
+        with out_path.open("wb") as out, err_path.open("wb") as err:
+            started = time.monotonic()
+            proc = subprocess.Popen(
+                [sys.executable, "-c", LAUNCHER, str(rss_file), *command],
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=err,
+                env=env,
+                cwd=config_dir.parent,
+                start_new_session=True,
+            )
+            try:
+                code: int | None = proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+                code = None
         seconds = time.monotonic() - started
-        proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
-        out.seek(0)
-        err.seek(0)
+        peak = int(rss_file.read_text()) / 1024 if rss_file.exists() else None
         return Run(
-            None if killed else proc.returncode,
-            out.read().decode("utf-8", "replace"),
-            err.read().decode("utf-8", "replace"),
+            code,
+            out_path.read_text("utf-8", "replace"),
+            err_path.read_text("utf-8", "replace"),
             seconds,
-            usage.ru_maxrss / 1024,
+            peak,
         )
 
 

@@ -1,23 +1,26 @@
-"""The command line: options in, a command run, a renderer called, an exit code out.
-
-DeployToolError becomes its exit code here and nowhere else."""
+"""The command line: options in, a command run, a renderer called, an exit code out
+(through `cli_exec.execute`, the one place errors become exit codes)."""
 
 from __future__ import annotations
 
-import logging
 import os
 import sys
-import traceback
-from collections.abc import Callable
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from deploytool import __version__
-from deploytool.errors import DeployToolError, ExitCode, ManifestError
-from deploytool.redaction import ScrubbingFilter, scrub
+from deploytool.cli_exec import execute, gate_renderer, gateway_for, say, warn_about
+from deploytool.cli_options import (
+    ConfigDir,
+    Debug,
+    Impersonate,
+    Output,
+    OutputFormat,
+    Services,
+    Timeout,
+)
 
 app = typer.Typer(
     name="deploytool",
@@ -27,46 +30,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-
-
-class OutputFormat(StrEnum):
-    text = "text"
-    json = "json"
-
-
-ConfigDir = Annotated[
-    Path,
-    typer.Option(
-        "--config-dir",
-        envvar="DEPLOYTOOL_CONFIG_DIR",
-        help="Directory of <env>.yaml manifests and policy.yaml.",
-    ),
-]
-Output = Annotated[OutputFormat, typer.Option("--output", "-o", help="text or json.")]
-Debug = Annotated[
-    bool,
-    typer.Option(
-        "--debug",
-        envvar="DEPLOYTOOL_DEBUG",
-        help="Tracebacks and request logging (secrets still redacted).",
-    ),
-]
-Impersonate = Annotated[
-    str | None,
-    typer.Option(
-        "--impersonate-service-account",
-        metavar="SA",
-        help="Act as this service account (needs Token Creator on it).",
-    ),
-]
-Timeout = Annotated[
-    float,
-    typer.Option("--timeout", min=1.0, help="Total seconds per Cloud Run read, retries included."),
-]
-Services = Annotated[
-    list[str] | None,
-    typer.Option("--service", "-s", help="Only this managed service (repeatable)."),
-]
 
 
 def _version(value: bool) -> None:
@@ -87,111 +50,9 @@ def main_options(
     """deploytool: drift gate, safe apply and scheduled audit for Cloud Run env vars."""
 
 
-def _setup_logging(debug: bool) -> None:
-    handler = logging.StreamHandler(sys.stderr)
-    handler.addFilter(ScrubbingFilter())
-    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
-    root = logging.getLogger()
-    root.handlers[:] = [handler]
-    root.setLevel(logging.DEBUG if debug else logging.WARNING)
-    google = logging.getLogger("google")
-    # google-api-core may attach its own handler with propagate=False (when
-    # GOOGLE_SDK_PYTHON_LOGGING_SCOPE is set), which would bypass the scrubbing filter: keep
-    # every record flowing through ours.
-    google.handlers[:] = []
-    google.propagate = True
-    google.setLevel(logging.DEBUG if debug else logging.ERROR)
-
-
 def stdin_is_terminal() -> bool:
     """Whether someone can answer a question (a seam for tests)."""
     return sys.stdin.isatty()
-
-
-def _stderr(message: str) -> None:
-    sys.stderr.write(scrub(message) + "\n")
-    sys.stderr.flush()
-
-
-def execute(
-    run: Callable[[], Any],
-    render: Callable[[Any], None],
-    *,
-    command: str,
-    debug: bool,
-    json_output: bool = False,
-    environment: str | None = None,
-) -> None:
-    """The one place errors turn into exit codes."""
-    _setup_logging(debug)
-    try:
-        result = run()
-        render(result)
-        code = int(result.verdict.exit_code)
-    except DeployToolError as error:
-        code = int(error.exit_code)
-        if debug:
-            _stderr(traceback.format_exc())
-        if isinstance(error, ManifestError):
-            _stderr(f"error: invalid configuration ({len(error.problems)} problems):")
-            for problem in error.problems:
-                _stderr(f"  {problem}")
-        else:
-            _stderr(f"error: {error.message}")
-        if error.hint:
-            _stderr(f"hint: {error.hint}")
-        if json_output:
-            from deploytool.render.json_doc import dumps, failure_doc
-
-            typer.echo(dumps(failure_doc(command, environment, error)))
-    except KeyboardInterrupt:
-        _stderr("interrupted")
-        code = int(ExitCode.INTERRUPTED)
-    except Exception as error:  # a bug: say so, never dump a traceback unless asked
-        code = int(ExitCode.BUG)
-        if debug:
-            _stderr(traceback.format_exc())
-        _stderr(f"error: unexpected {type(error).__name__}: {error}")
-        _stderr("hint: this is a bug in deploytool; re-run with --debug and report the output")
-        if json_output:
-            from deploytool.render.json_doc import dumps, failure_doc
-
-            bug = DeployToolError(
-                f"unexpected {type(error).__name__} (a bug in deploytool)",
-                "re-run with --debug and report the output",
-            )
-            typer.echo(dumps(failure_doc(command, environment, bug)))
-    raise typer.Exit(code)
-
-
-def _gateway(impersonate: str | None, timeout: float) -> Any:
-    from deploytool.cloudrun.connect import ConnectionSettings
-    from deploytool.cloudrun.gateway import CloudRunGateway
-
-    return CloudRunGateway(ConnectionSettings.from_env(impersonate=impersonate, timeout=timeout))
-
-
-def _warn(result: Any) -> None:
-    for report in getattr(result, "reports", ()):
-        for warning in report.warnings:
-            _stderr(f"warning: {warning}")
-    for warning in getattr(result, "warnings", ()):
-        _stderr(f"warning: {warning}")
-
-
-def _gate_renderer(output: OutputFormat) -> Callable[[Any], None]:
-    def render(result: Any) -> None:
-        _warn(result)
-        if output is OutputFormat.json:
-            from deploytool.render.json_doc import dumps, gate_doc
-
-            typer.echo(dumps(gate_doc(result)))
-        else:
-            from deploytool.render.text import render_gate
-
-            render_gate(result)
-
-    return render
 
 
 @app.command()
@@ -207,7 +68,7 @@ def validate(
     from deploytool.commands import validate as command
 
     def render(result: Any) -> None:
-        _warn(result)
+        warn_about(result)
         if output is OutputFormat.json:
             from deploytool.render.json_doc import dumps, validate_doc
 
@@ -240,8 +101,10 @@ def diff(
     from deploytool.commands import diff as command
 
     execute(
-        lambda: command.run(config_dir, environment, service or [], _gateway(impersonate, timeout)),
-        _gate_renderer(output),
+        lambda: command.run(
+            config_dir, environment, service or [], gateway_for(impersonate, timeout)
+        ),
+        gate_renderer(output),
         command="diff",
         debug=debug,
         json_output=output is OutputFormat.json,
@@ -295,7 +158,7 @@ def apply(
         )
 
     def render(result: Any) -> None:
-        _warn(result)
+        warn_about(result)
         if text:
             from deploytool.render.apply_text import render_outcomes
 
@@ -311,13 +174,13 @@ def apply(
                 config_dir,
                 environment,
                 service or [],
-                _gateway(impersonate, timeout),
+                gateway_for(impersonate, timeout),
                 options,
                 show_plan=show_plan,
                 confirm=confirm if stdin_is_terminal() else None,
                 progress=bar,
                 on_write_start=bar.begin,
-                notify=_stderr,
+                notify=say,
             )
 
     execute(
@@ -381,7 +244,7 @@ def audit(
             return command.run(
                 config_dir,
                 environments or [],
-                _gateway(impersonate, timeout),
+                gateway_for(impersonate, timeout),
                 extra_regions=region or [],
                 parallel=parallel,
                 shard=command.Shard.parse(shard),
@@ -392,7 +255,7 @@ def audit(
         from deploytool.render.reports import write_reports
 
         # Findings first: if a file then fails to write, they were still shown.
-        _gate_renderer(output)(result)
+        gate_renderer(output)(result)
         write_reports(result, report=report, junit=junit, markdown=markdown)
 
     execute(run, render, command="audit", debug=debug, json_output=output is OutputFormat.json)

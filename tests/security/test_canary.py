@@ -62,7 +62,7 @@ import pytest
 from google.cloud import run_v2
 
 import deploytool
-import deploytool.cli
+import deploytool.cli_exec
 from tests.conftest import service_message
 
 REGION = "us-central1"
@@ -278,13 +278,13 @@ def world(emulator: Any, configs: Any) -> World:
 def logs(caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch) -> Any:
     """deploytool replaces the root handlers with its own (scrubbing) one on every run;
     caplog's handler is put back after it, so it sees each record as it left deploytool."""
-    setup = deploytool.cli._setup_logging
+    setup = deploytool.cli_exec.setup_logging
 
     def with_capture(debug: bool) -> None:
         setup(debug)
         logging.getLogger().addHandler(caplog.handler)
 
-    monkeypatch.setattr(deploytool.cli, "_setup_logging", with_capture)
+    monkeypatch.setattr(deploytool.cli_exec, "setup_logging", with_capture)
     return caplog
 
 

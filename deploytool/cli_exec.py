@@ -1,0 +1,118 @@
+"""Running a command for the CLI: logging set up, the command run, its result rendered, and
+every DeployToolError turned into its exit code, here and nowhere else."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+import typer
+
+from deploytool.cli_options import OutputFormat
+from deploytool.errors import DeployToolError, ExitCode, ManifestError
+from deploytool.redaction import ScrubbingFilter, scrub
+
+
+def setup_logging(debug: bool) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.addFilter(ScrubbingFilter())
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(logging.DEBUG if debug else logging.WARNING)
+    google = logging.getLogger("google")
+    # google-api-core may attach its own handler with propagate=False (when
+    # GOOGLE_SDK_PYTHON_LOGGING_SCOPE is set), which would bypass the scrubbing filter: keep
+    # every record flowing through ours.
+    google.handlers[:] = []
+    google.propagate = True
+    google.setLevel(logging.DEBUG if debug else logging.ERROR)
+
+
+def say(message: str) -> None:
+    sys.stderr.write(scrub(message) + "\n")
+    sys.stderr.flush()
+
+
+def execute(
+    run: Callable[[], Any],
+    render: Callable[[Any], None],
+    *,
+    command: str,
+    debug: bool,
+    json_output: bool = False,
+    environment: str | None = None,
+) -> None:
+    """The one place errors turn into exit codes."""
+    setup_logging(debug)
+    try:
+        result = run()
+        render(result)
+        code = int(result.verdict.exit_code)
+    except DeployToolError as error:
+        code = int(error.exit_code)
+        if debug:
+            say(traceback.format_exc())
+        if isinstance(error, ManifestError):
+            say(f"error: invalid configuration ({len(error.problems)} problems):")
+            for problem in error.problems:
+                say(f"  {problem}")
+        else:
+            say(f"error: {error.message}")
+        if error.hint:
+            say(f"hint: {error.hint}")
+        if json_output:
+            from deploytool.render.json_doc import dumps, failure_doc
+
+            typer.echo(dumps(failure_doc(command, environment, error)))
+    except KeyboardInterrupt:
+        say("interrupted")
+        code = int(ExitCode.INTERRUPTED)
+    except Exception as error:  # a bug: say so, never dump a traceback unless asked
+        code = int(ExitCode.BUG)
+        if debug:
+            say(traceback.format_exc())
+        say(f"error: unexpected {type(error).__name__}: {error}")
+        say("hint: this is a bug in deploytool; re-run with --debug and report the output")
+        if json_output:
+            from deploytool.render.json_doc import dumps, failure_doc
+
+            bug = DeployToolError(
+                f"unexpected {type(error).__name__} (a bug in deploytool)",
+                "re-run with --debug and report the output",
+            )
+            typer.echo(dumps(failure_doc(command, environment, bug)))
+    raise typer.Exit(code)
+
+
+def gateway_for(impersonate: str | None, timeout: float) -> Any:
+    from deploytool.cloudrun.connect import ConnectionSettings
+    from deploytool.cloudrun.gateway import CloudRunGateway
+
+    return CloudRunGateway(ConnectionSettings.from_env(impersonate=impersonate, timeout=timeout))
+
+
+def warn_about(result: Any) -> None:
+    for report in getattr(result, "reports", ()):
+        for warning in report.warnings:
+            say(f"warning: {warning}")
+    for warning in getattr(result, "warnings", ()):
+        say(f"warning: {warning}")
+
+
+def gate_renderer(output: OutputFormat) -> Callable[[Any], None]:
+    def render(result: Any) -> None:
+        warn_about(result)
+        if output is OutputFormat.json:
+            from deploytool.render.json_doc import dumps, gate_doc
+
+            typer.echo(dumps(gate_doc(result)))
+        else:
+            from deploytool.render.text import render_gate
+
+            render_gate(result)
+
+    return render

@@ -13,12 +13,11 @@ from google.api_core import retry as gretry
 from google.api_core.future import polling
 from google.cloud import run_v2
 
-from deploytool.cloudrun.convert import env_to_proto, service_from_proto
+from deploytool.cloudrun.convert import env_to_proto, service_from_proto, split_name
 from deploytool.cloudrun.failures import is_transient, translate
 from deploytool.cloudrun.gateway import CloudRunGateway, read_retry
 from deploytool.core.model import EnvVar, LiveService
 from deploytool.errors import (
-    ConflictError,
     LiveStateError,
     RolloutError,
     RolloutUnknownError,
@@ -129,11 +128,7 @@ def send_update(
 
 
 def _rollout_failure(gateway: CloudRunGateway, sent: Any, message: str) -> LiveStateError:
-    project, region, name = (
-        sent.name.split("/")[1],
-        sent.name.split("/")[3],
-        sent.name.split("/")[5],
-    )
+    project, region, name = split_name(sent.name)
     try:
         now = service_from_proto(gateway.get_service_proto(project, region, name))
     except LiveStateError:
@@ -149,7 +144,3 @@ def _rollout_failure(gateway: CloudRunGateway, sent: Any, message: str) -> LiveS
         f"the previous revision keeps serving ({serving}); fix the cause and re-run apply",
         service=name,
     )
-
-
-def is_conflict(exc: BaseException) -> bool:
-    return isinstance(exc, ConflictError)

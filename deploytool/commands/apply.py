@@ -21,7 +21,7 @@ from deploytool.core.diff import ServiceStatus
 from deploytool.core.model import ServiceSpec
 from deploytool.core.plan import ServicePlan, same_plan
 from deploytool.core.report import EnvironmentReport
-from deploytool.core.verdict import Status, Verdict
+from deploytool.core.verdict import Status, Verdict, verdict_for
 from deploytool.errors import ExitCode, LiveStateError, UsageError
 
 if TYPE_CHECKING:
@@ -52,16 +52,6 @@ Confirm = Callable[[int], bool]  # number of services to change → go ahead?
 Progress = Callable[[ServiceOutcome], None]
 
 
-def _verdict(status: Status) -> Verdict:
-    codes = {
-        Status.IN_SYNC: ExitCode.OK,
-        Status.DRIFT: ExitCode.DRIFT,
-        Status.LEAKAGE: ExitCode.POLICY,
-        Status.ERROR: ExitCode.LIVE,
-    }
-    return Verdict(status, codes[status])
-
-
 def run(
     config_dir: Path,
     environment: str,
@@ -83,7 +73,7 @@ def run(
         status: Status, outcomes: Sequence[ServiceOutcome] = (), note: str | None = None
     ) -> ApplyResult:
         return ApplyResult(
-            environment, report, tuple(outcomes), _verdict(status), options.dry_run, note
+            environment, report, tuple(outcomes), verdict_for(status), options.dry_run, note
         )
 
     show_plan(report)

@@ -12,12 +12,11 @@ from typing import TYPE_CHECKING
 
 from deploytool.commands.live import read_snapshot
 from deploytool.commands.results import GateResult
-from deploytool.core.diff import ServiceDiff
-from deploytool.core.gate import evaluate
+from deploytool.core.gate import evaluate, verdict_of
 from deploytool.core.model import ServiceSpec
 from deploytool.core.policy import Violation
-from deploytool.core.report import EnvironmentReport, LiveSnapshot, LocationRead, ReadError
-from deploytool.core.verdict import combine, decide
+from deploytool.core.report import EnvironmentReport, LiveSnapshot, LocationRead
+from deploytool.core.verdict import combine
 from deploytool.errors import UsageError
 from deploytool.manifest import read_all
 
@@ -155,21 +154,14 @@ def _owned_findings(
         project, region = where[v.service]
         return shard.owns(project, region, v.service)
 
-    return _re_decide(replace(report, violations=tuple(filter(owned, report.violations))))
-
-
-def _re_decide(report: EnvironmentReport) -> EnvironmentReport:
-    drifted = sum(1 for d in report.services if _drifted(d))
-    verdict = decide(violations=len(report.violations), errors=len(report.errors), drifted=drifted)
-    return replace(report, verdict=verdict)
-
-
-def _drifted(diff: ServiceDiff) -> bool:
-    return diff.status.value in ("drift", "missing")
+    violations = tuple(filter(owned, report.violations))
+    return replace(
+        report,
+        violations=violations,
+        verdict=verdict_of(report.services, violations, report.errors),
+    )
 
 
 def _warning_of(warning: str, path: str) -> bool:
     return warning.startswith(path + ":") or warning.startswith(path + " ")
 
-
-__all__ = ["ReadError", "Shard", "run"]

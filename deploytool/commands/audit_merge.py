@@ -16,10 +16,11 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from deploytool.commands.results import GateResult
-from deploytool.core.diff import ServiceDiff, ServiceStatus
+from deploytool.core.diff import ServiceDiff
+from deploytool.core.gate import verdict_of
 from deploytool.core.policy import Violation
 from deploytool.core.report import EnvironmentReport, ReadError, UnmanagedService
-from deploytool.core.verdict import combine, decide
+from deploytool.core.verdict import combine
 from deploytool.errors import (
     DeployToolError,
     ExitCode,
@@ -188,12 +189,9 @@ class _Environment:
         )
         violations = _unique(self.violations)
         errors = _location_errors_once(_unique(self.errors))
-        drifted = sum(
-            1 for d in services if d.status in (ServiceStatus.DRIFT, ServiceStatus.MISSING)
-        )
         return EnvironmentReport(
             environment=environment,
-            verdict=decide(violations=len(violations), errors=len(errors), drifted=drifted),
+            verdict=verdict_of(services, violations, errors),
             services=tuple(services),
             violations=tuple(violations),
             errors=tuple(errors),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import replace
 
 from deploytool.core.diff import (
@@ -27,7 +27,15 @@ from deploytool.core.report import (
     ReadError,
     UnmanagedService,
 )
-from deploytool.core.verdict import decide
+from deploytool.core.verdict import Verdict, decide
+
+
+def verdict_of(
+    services: Sequence[ServiceDiff], violations: Sequence[Violation], errors: Sequence[ReadError]
+) -> Verdict:
+    """The verdict of one environment's findings (used again after sharding and merging)."""
+    drifted = sum(1 for d in services if d.status in (ServiceStatus.DRIFT, ServiceStatus.MISSING))
+    return decide(violations=len(violations), errors=len(errors), drifted=drifted)
 
 
 def serving_revisions_to_read(live: LiveService) -> list[tuple[str, int]]:
@@ -118,8 +126,7 @@ def evaluate(
             if not is_managed and policy.is_protected(env):
                 _unmanaged_serving_leakage(live, snapshot, errors, violations, policy, env)
 
-    drifted = sum(1 for d in diffs if d.status in (ServiceStatus.DRIFT, ServiceStatus.MISSING))
-    verdict = decide(violations=len(violations), errors=len(errors), drifted=drifted)
+    verdict = verdict_of(diffs, violations, errors)
     return EnvironmentReport(
         environment=env,
         verdict=verdict,

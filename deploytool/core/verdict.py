@@ -47,6 +47,11 @@ def decide(*, violations: int, errors: int, drifted: int) -> Verdict:
     return Verdict(status, _BY_STATUS[status])
 
 
+def verdict_for(status: Status) -> Verdict:
+    """The verdict of a status decided elsewhere (apply's outcome)."""
+    return Verdict(status, _BY_STATUS[status])
+
+
 def combine(verdicts: Iterable[Verdict]) -> Verdict:
     """The verdict of several environments: the most severe by precedence."""
     order = [Status.LEAKAGE, Status.ERROR, Status.DRIFT, Status.IN_SYNC]

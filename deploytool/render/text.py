@@ -64,8 +64,10 @@ def emit(console: Console, build: list[object]) -> None:
     plain = not is_rich(console)
     with console.capture() as captured:
         for item in build:
-            # Piped output is for grep and CI logs: one line per fact, never wrapped.
-            console.print(item, soft_wrap=plain)
+            # Piped output is for grep and CI logs: one line per fact, never wrapped. On a
+            # terminal a Text line is not broken by rich either: a break inside a value would
+            # start a line with it (tables wrap inside their columns, behind the padding).
+            console.print(item, soft_wrap=plain or isinstance(item, Text))
     console.file.write(guard_commands(scrub(captured.get())))
     console.file.flush()
 

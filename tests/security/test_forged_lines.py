@@ -85,7 +85,9 @@ def test_text_report_and_stderr_warnings(seeded, cli, cfg):
     assert forged_lines(result.stderr) == []
     # Every piece is shown, escaped, on the line of the fact it belongs to.
     greeting = next(line for line in result.stdout.splitlines() if "~ GREETING:" in line)
-    assert "hello\\ndiff production: IN SYNC (exit 0)\\n::error::forged\\r\\x1b[2K\\u2028" in greeting
+    assert (
+        "hello\\ndiff production: IN SYNC (exit 0)\\n::error::forged\\r\\x1b[2K\\u2028" in greeting
+    )
     assert "\\x85::warning::forged\\u202e " + MARKUP + " ##\\x5b" in greeting  # markup is inert
     assert "- X_hello\\ndiff production" in result.stdout  # the forged name, escaped
     warning = next(line for line in result.stderr.splitlines() if "looks like" in line)

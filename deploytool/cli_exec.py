@@ -13,13 +13,14 @@ import typer
 
 from deploytool.cli_options import OutputFormat
 from deploytool.errors import DeployToolError, ExitCode, ManifestError
-from deploytool.redaction import ScrubbingFilter, scrub
+from deploytool.redaction import ScrubbingFilter
+from deploytool.render.escape import guard_commands, shown
 
 
 def setup_logging(debug: bool) -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.addFilter(ScrubbingFilter())
-    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(OneLineFormatter("%(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(logging.DEBUG if debug else logging.WARNING)
@@ -32,9 +33,33 @@ def setup_logging(debug: bool) -> None:
     google.setLevel(logging.DEBUG if debug else logging.ERROR)
 
 
+class OneLineFormatter(logging.Formatter):
+    """A log record's message on one line (it may quote an API answer); a traceback attached
+    to the record keeps its lines."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        return guard_commands(shown(super().formatMessage(record)))
+
+
 def say(message: str) -> None:
-    sys.stderr.write(scrub(message) + "\n")
+    """One line on stderr: whatever the message quotes (values, names, API errors) cannot
+    start a line of its own or become a workflow command."""
+    sys.stderr.write(guard_commands(shown(message)) + "\n")
     sys.stderr.flush()
+
+
+def say_traceback() -> None:
+    """--debug: the current exception's traceback. Frame lines are the tool's own source and
+    keep their lines; each exception's message (it may quote values) is one line."""
+    error = sys.exc_info()[1]
+    if error is None:
+        return
+    for chunk in traceback.TracebackException.from_exception(error).format():
+        if chunk.startswith("  File "):
+            for line in chunk.rstrip("\n").split("\n"):
+                say(line)
+        elif chunk.strip("\n"):
+            say(chunk.strip("\n"))
 
 
 def execute(
@@ -55,7 +80,7 @@ def execute(
     except DeployToolError as error:
         code = int(error.exit_code)
         if debug:
-            say(traceback.format_exc())
+            say_traceback()
         if isinstance(error, ManifestError):
             say(f"error: invalid configuration ({len(error.problems)} problems):")
             for problem in error.problems:
@@ -74,7 +99,7 @@ def execute(
     except Exception as error:  # a bug: say so, never dump a traceback unless asked
         code = int(ExitCode.BUG)
         if debug:
-            say(traceback.format_exc())
+            say_traceback()
         say(f"error: unexpected {type(error).__name__}: {error}")
         say("hint: this is a bug in deploytool; re-run with --debug and report the output")
         if json_output:

@@ -9,6 +9,7 @@ from rich.text import Text
 from deploytool.commands.apply import ApplyResult
 from deploytool.commands.apply_service import Outcome
 from deploytool.core.report import EnvironmentReport
+from deploytool.render.escape import shown
 from deploytool.render.text import (
     emit,
     environment_block,
@@ -49,29 +50,30 @@ def render_outcomes(result: ApplyResult, console: Console | None = None) -> None
             for col in ("service", "outcome", "changes", "revision", "detail"):
                 table.add_column(col)
             for o in result.outcomes:
+                # Text cells, never str: rich would read `[...]` in a value as markup.
                 table.add_row(
-                    o.service,
+                    Text(shown(o.service)),
                     Text(o.outcome.value, OUTCOME_STYLE[o.outcome]),
                     str(len(o.changes)),
-                    o.revision or "-",
-                    o.message or "",
+                    Text(shown(o.revision or "-")),
+                    Text(shown(o.message or "")),
                 )
             parts.append(table)
         else:
             for o in result.outcomes:
                 parts.append(
                     Text(
-                        f"{o.service}: {o.outcome.value} ({len(o.changes)} changes)"
-                        + (f", revision {o.revision}" if o.revision else "")
-                        + (f": {o.message}" if o.message else "")
+                        f"{shown(o.service)}: {o.outcome.value} ({len(o.changes)} changes)"
+                        + (f", revision {shown(o.revision)}" if o.revision else "")
+                        + (f": {shown(o.message)}" if o.message else "")
                     )
                 )
         for o in result.outcomes:
             if o.new_changes:
-                parts.append(Text(f"new plan for {o.service} (not applied):", "bold yellow"))
+                parts.append(Text(f"new plan for {shown(o.service)} (not applied):", "bold yellow"))
                 parts += service_change_lines(o.new_changes)
     if result.note:
-        parts.append(Text(result.note))
+        parts.append(Text(shown(result.note)))
     label = "apply --dry-run" if result.dry_run else "apply"
     parts.append(verdict_line(f"{label} {result.environment}", result.verdict))
     emit(console, parts)

@@ -16,6 +16,7 @@ import re
 from typing import IO, Any
 
 from deploytool.redaction import scrub
+from deploytool.render.escape import escape_document
 from deploytool.render.markdown import drifted, environment_docs, location, read_errors
 
 Doc = dict[str, Any]
@@ -48,6 +49,8 @@ def command(level: str, message: str, **properties: str | None) -> str:
 def annotation_lines(doc: Doc) -> list[str]:
     """`::error` for violations and read errors, `::warning` for drift and revisions that are
     not ready; at most 10 of each kind."""
+    # Values one line each first (visible escapes), then the workflow-command escaping.
+    doc = escape_document(doc)
     errors: list[str] = []
     warnings: list[str] = []
     for env in environment_docs(doc):

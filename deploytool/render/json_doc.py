@@ -13,13 +13,15 @@ from deploytool.core.policy import Violation
 from deploytool.core.report import EnvironmentReport, ReadError
 from deploytool.errors import DeployToolError, ManifestError
 from deploytool.redaction import scrub, scrub_document, shown_value
+from deploytool.render.escape import json_text
 
 SCHEMA_VERSION = 1
 
 
 def dumps(document: dict[str, Any]) -> str:
     # Scrub the strings first (escaping could hide a secret), then the text as a last net.
-    return scrub(json.dumps(scrub_document(document), indent=2, ensure_ascii=False))
+    text = scrub(json.dumps(scrub_document(document), indent=2, ensure_ascii=False))
+    return json_text(text)  # the same document, nothing in it a terminal or CI runner acts on
 
 
 def value_doc(var: EnvVar | None) -> Any:

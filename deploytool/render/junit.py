@@ -19,6 +19,7 @@ from typing import Any
 
 from deploytool.commands.results import GateResult
 from deploytool.redaction import scrub
+from deploytool.render.escape import escape_document
 from deploytool.render.json_doc import gate_doc
 from deploytool.render.markdown import (
     ORIGIN_NOTE,
@@ -44,6 +45,8 @@ def render_junit(result: GateResult) -> str:
 
 
 def junit_document(doc: Doc) -> str:
+    # Values one line each, so a failure body's lines are only the tool's own.
+    doc = escape_document(doc)
     command = clean(doc.get("command", "audit"))
     root = ET.Element("testsuites", {"name": f"deploytool {command}"})
     totals = {"tests": 0, "failures": 0, "errors": 0}

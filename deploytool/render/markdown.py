@@ -13,6 +13,7 @@ from typing import Any
 
 from deploytool.commands.results import GateResult
 from deploytool.redaction import scrub
+from deploytool.render.escape import escape_document
 from deploytool.render.json_doc import gate_doc
 
 Doc = dict[str, Any]
@@ -140,6 +141,7 @@ def render_markdown(result: GateResult) -> str:
 
 
 def markdown_document(doc: Doc) -> str:
+    doc = escape_document(doc)  # no value can break a line, a table row or a heading
     command = str(doc.get("command", "audit"))
     envs = environment_docs(doc)
     status = str(doc.get("status", "error"))

@@ -8,6 +8,10 @@ from contextlib import contextmanager
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
+from rich.text import Text
+
+from deploytool.render.escape import shown
 
 
 class RolloutBar:
@@ -38,8 +42,10 @@ class RolloutBar:
     def __call__(self, outcome: Any) -> None:
         if self._bar is None:
             return
-        self._bar.console.print(f"  {outcome.service}: {outcome.outcome.value}")
-        self._bar.update(self._task, advance=1, description=outcome.service)
+        service = shown(outcome.service)
+        self._bar.console.print(Text(f"  {service}: {outcome.outcome.value}"))
+        # A TextColumn reads its description as markup.
+        self._bar.update(self._task, advance=1, description=escape(service))
 
     def end(self) -> None:
         if self._bar is not None:
@@ -74,6 +80,7 @@ def location_bar(label: str) -> Iterator[Callable[[str], None]]:
         def tick(where: str) -> None:
             nonlocal done
             done += 1
-            bar.update(task, description=f"{label}: {done} locations read (last {where})")
+            last = escape(shown(where))
+            bar.update(task, description=f"{label}: {done} locations read (last {last})")
 
         yield tick

@@ -17,6 +17,7 @@ from deploytool.core.policy import Violation
 from deploytool.core.report import EnvironmentReport
 from deploytool.core.verdict import Status, Verdict
 from deploytool.redaction import scrub, shown_value
+from deploytool.render.escape import guard_commands, shown
 
 SIGN = {ChangeKind.MISSING: "+", ChangeKind.UNEXPECTED: "-", ChangeKind.CHANGED: "~"}
 STYLE = {ChangeKind.MISSING: "green", ChangeKind.UNEXPECTED: "red", ChangeKind.CHANGED: "yellow"}
@@ -54,8 +55,8 @@ def display(var: EnvVar | None) -> str:
     if var is None:
         return "-"
     if var.secret is not None:
-        return f"secret:{var.secret}"
-    return shown_value(var)
+        return f"secret:{shown(var.secret)}"
+    return shown(shown_value(var))
 
 
 def emit(console: Console, build: list[object]) -> None:
@@ -63,14 +64,16 @@ def emit(console: Console, build: list[object]) -> None:
     plain = not is_rich(console)
     with console.capture() as captured:
         for item in build:
-            # Piped output is for grep and CI logs: one line per fact, never wrapped.
-            console.print(item, soft_wrap=plain)
-    console.file.write(scrub(captured.get()))
+            # Piped output is for grep and CI logs: one line per fact, never wrapped. On a
+            # terminal a Text line is not broken by rich either: a break inside a value would
+            # start a line with it (tables wrap inside their columns, behind the padding).
+            console.print(item, soft_wrap=plain or isinstance(item, Text))
+    console.file.write(guard_commands(scrub(captured.get())))
     console.file.flush()
 
 
 def verdict_line(label: str, verdict: Verdict, ok_word: str | None = None) -> Text:
-    text = Text(f"{label}: ")
+    text = Text(f"{shown(label)}: ")
     word = ok_word if ok_word and verdict.ok else verdict.status.value.upper().replace("_", " ")
     text.append(word, STATUS_STYLE[verdict.status])
     text.append(f" (exit {int(verdict.exit_code)})")
@@ -82,7 +85,7 @@ def violation_lines(violations: tuple[Violation, ...]) -> list[object]:
         return []
     out: list[object] = [Text(f"POLICY VIOLATIONS ({len(violations)})", "bold red")]
     for v in violations:
-        out.append(Text(f"  ✗ [{v.rule}] {v.message}", "red"))
+        out.append(Text(f"  ✗ [{v.rule}] {shown(v.message)}", "red"))
     out.append(Text(""))
     return out
 
@@ -95,20 +98,20 @@ def _change_row(change: EnvChange) -> tuple[str, str, str, str]:
         what = f"{display(change.desired)} (in manifest, not live)"
     else:
         what = f"{display(change.live)} (live, not in manifest)"
-    return SIGN[change.kind], change.name, what, f"{change.kind.value}{origin}"
+    return SIGN[change.kind], shown(change.name), what, f"{change.kind.value}{origin}"
 
 
 def service_block(diff: ServiceDiff, rich_mode: bool) -> list[object]:
-    head = Text(f"{diff.service} ", "bold")
-    head.append(f"({diff.project}/{diff.region}) ", "dim")
+    head = Text(f"{shown(diff.service)} ", "bold")
+    head.append(f"({shown(diff.project)}/{shown(diff.region)}) ", "dim")
     head.append(diff.status.value.replace("_", " "), SERVICE_STYLE[diff.status])
     out: list[object] = [head]
     if diff.error:
-        out.append(Text(f"  ! {diff.error}", "red"))
+        out.append(Text(f"  ! {shown(diff.error)}", "red"))
     if diff.not_ready:
-        out.append(Text(f"  ! {diff.not_ready}", "yellow"))
+        out.append(Text(f"  ! {shown(diff.not_ready)}", "yellow"))
     groups = [("", diff.changes)] + [
-        (f"serving revision {r.revision} ({r.percent}% of traffic)", r.changes)
+        (f"serving revision {shown(r.revision)} ({r.percent}% of traffic)", r.changes)
         for r in diff.revisions
     ]
     for title, changes in groups:
@@ -123,7 +126,7 @@ def service_block(diff: ServiceDiff, rich_mode: bool) -> list[object]:
             for change in changes:
                 sign, name, what, kind = _change_row(change)
                 style = STYLE[change.kind]
-                table.add_row(Text(sign, style), Text(name, style), what, kind)
+                table.add_row(Text(sign, style), Text(name, style), Text(what), kind)
             out.append(table)
         else:
             out += service_change_lines(changes)
@@ -158,19 +161,26 @@ def environment_block(
     if verdict:
         out: list[object] = [verdict_line(f"{command} {report.environment}", report.verdict)]
     else:
-        out = [Text(f"{command} {report.environment}", "bold")]
+        out = [Text(f"{command} {shown(report.environment)}", "bold")]
     out.append(Text(""))
     out += violation_lines(report.violations)
     for error in report.errors:
         if error.service is None:
             out.append(
-                Text(f"! could not read {error.project}/{error.region}: {error.message}", "red")
+                Text(
+                    f"! could not read {shown(error.project)}/{shown(error.region)}: "
+                    f"{shown(error.message)}",
+                    "red",
+                )
             )
     for diff in report.services:
         out += service_block(diff, rich_mode)
     if report.unmanaged:
         out.append(Text(f"unmanaged services ({len(report.unmanaged)}):", "bold"))
-        out += [Text(f"  ? {u.service} ({u.project}/{u.region})") for u in report.unmanaged]
+        out += [
+            Text(f"  ? {shown(u.service)} ({shown(u.project)}/{shown(u.region)})")
+            for u in report.unmanaged
+        ]
     out += [Text(""), summary_line(report)]
     return out
 
@@ -191,7 +201,7 @@ def render_validate(result: ValidateResult, console: Console | None = None) -> N
     console = console or make_console()
     parts: list[object] = []
     for env in result.environments:
-        line = Text(f"{env.path}: ")
+        line = Text(f"{shown(env.path)}: ")
         line.append(
             "valid" if env.verdict.ok else env.verdict.status.value,
             STATUS_STYLE[env.verdict.status],

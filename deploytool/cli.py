@@ -220,6 +220,16 @@ def audit(
             help="Merge shard JSON reports instead of reading Cloud Run (repeatable).",
         ),
     ] = None,
+    run_id: Annotated[
+        str | None,
+        typer.Option(
+            "--run-id",
+            envvar="DEPLOYTOOL_RUN_ID",
+            metavar="ID",
+            help="The run this audit (shard) is part of [default: CLOUD_RUN_EXECUTION, else a "
+            "new id]; with --merge, the run every report must be of.",
+        ),
+    ] = None,
     parallel: Annotated[int, typer.Option(min=1, max=64, help="Concurrent reads.")] = 8,
     config_dir: ConfigDir = Path("configs"),
     output: Output = OutputFormat.text,
@@ -239,7 +249,10 @@ def audit(
         if merge:
             from deploytool.commands.audit_merge import merge_inputs, merge_reports
 
-            return merge_reports(merge_inputs(merge, environments or [], shard))
+            return merge_reports(merge_inputs(merge, environments or [], shard), run_id=run_id)
+        from deploytool.commands.audit_run import start_run
+
+        this_run = start_run(run_id)
         with progress_ui.location_bar("auditing") as tick:
             return command.run(
                 config_dir,
@@ -249,6 +262,7 @@ def audit(
                 parallel=parallel,
                 shard=command.Shard.parse(shard),
                 progress=tick,
+                run=this_run,
             )
 
     def render(result: Any) -> None:

@@ -27,6 +27,8 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         "GITHUB_STEP_SUMMARY",
         "CLOUD_RUN_TASK_INDEX",
         "CLOUD_RUN_TASK_COUNT",
+        "CLOUD_RUN_EXECUTION",
+        "DEPLOYTOOL_RUN_ID",
         "NO_COLOR",
         "GOOGLE_APPLICATION_CREDENTIALS",
     ):

@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from deploytool.commands.audit_run import AuditRun, start_run
 from deploytool.commands.live import read_snapshot
 from deploytool.commands.results import GateResult
 from deploytool.core.gate import evaluate, verdict_of
@@ -77,8 +78,10 @@ def run(
     parallel: int = 8,
     shard: Shard | None = None,
     progress: Progress | None = None,
+    run: AuditRun | None = None,
 ) -> GateResult:
     shard = shard or Shard()
+    run = run or start_run()
     loaded = read_all(config_dir, list(environments) or None)
     locations: dict[str, set[tuple[str, str]]] = {}
     for manifest in loaded.manifests:
@@ -119,6 +122,7 @@ def run(
         reports=tuple(reports),
         verdict=combine(r.verdict for r in reports),
         shard=(shard.index, shard.count) if shard.count > 1 else None,
+        run=run,
     )
 
 
@@ -164,4 +168,3 @@ def _owned_findings(
 
 def _warning_of(warning: str, path: str) -> bool:
     return warning.startswith(path + ":") or warning.startswith(path + " ")
-

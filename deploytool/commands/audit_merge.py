@@ -1,10 +1,11 @@
 """`deploytool audit --merge A.json --merge B.json ...`: one audit from the JSON reports of its
 shards (`audit --shard I/N --report FILE`, or `-o json` captured), without reading Cloud Run.
 
-Environments are merged by name; services, violations, unmanaged services, errors and warnings
-are concatenated and de-duplicated (every shard reports the findings that belong to no service
-only once, but a location it could not read in every shard); each environment's verdict is
-decided again from the merged findings, and the overall verdict is the most severe of them.
+Every report must come from one run (one `run_id`, see audit_run.py). Environments are merged
+by name; services, violations, unmanaged services, errors and warnings are concatenated and
+de-duplicated (every shard reports the findings that belong to no service only once, but a
+location it could not read in every shard); each environment's verdict is decided again from
+the merged findings, and the overall verdict is the most severe of them.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+from deploytool.commands.audit_run import one_run
 from deploytool.commands.results import GateResult
 from deploytool.core.diff import ServiceDiff
 from deploytool.core.gate import verdict_of
@@ -50,13 +52,17 @@ def merge_inputs(merge: Sequence[Path], positional: Sequence[str], shard: str | 
     return [*merge, *extra]
 
 
-def merge_reports(paths: Sequence[Path]) -> GateResult:
+def merge_reports(paths: Sequence[Path], *, run_id: str | None = None) -> GateResult:
+    """One audit from its shards' reports; `run_id`, when given, is the run they must be of."""
     if not paths:
         raise UsageError("no shard reports to merge", HINT)
+    loaded = [(path, read_shard(path)) for path in _unique(paths)]
+    # First: shards of two runs would otherwise fail later, as a duplicate shard or a
+    # disagreeing service, or worse merge into a verdict neither run reached.
+    run = one_run([(path, shard.run) for path, shard in loaded], run_id)
     merged: dict[str, _Environment] = {}
     shards: dict[tuple[int, int], Path] = {}
-    for path in _unique(paths):
-        shard = read_shard(path)
+    for path, shard in loaded:
         if shard.shard is not None:
             if shard.shard in shards:
                 raise UsageError(
@@ -69,7 +75,9 @@ def merge_reports(paths: Sequence[Path]) -> GateResult:
             merged.setdefault(report.environment, _Environment()).add(report, path)
     _require_every_shard(shards)
     reports = tuple(env.report(name) for name, env in merged.items())
-    return GateResult(command="audit", reports=reports, verdict=combine(r.verdict for r in reports))
+    return GateResult(
+        command="audit", reports=reports, verdict=combine(r.verdict for r in reports), run=run
+    )
 
 
 def _require_every_shard(shards: dict[tuple[int, int], Path]) -> None:

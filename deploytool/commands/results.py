@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from deploytool.commands.audit_run import AuditRun
 from deploytool.core.policy import Violation
 from deploytool.core.report import EnvironmentReport
 from deploytool.core.verdict import Verdict
@@ -17,6 +18,7 @@ class GateResult:
     reports: tuple[EnvironmentReport, ...]
     verdict: Verdict
     shard: tuple[int, int] | None = None  # (index, count) of a sharded audit
+    run: AuditRun | None = None  # an audit's run (None: a diff, or merged older reports)
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from deploytool.core.model import Manifest
 from deploytool.core.policy import Policy
 from deploytool.errors import ManifestError, ManifestProblem, UsageError
 from deploytool.manifest.files import (
+    check_config_dir,
     find_manifest,
     find_policy,
     list_environments,
@@ -69,6 +70,7 @@ def read_manifest(
 ) -> LoadedManifest:
     """Like `load_manifest`, with warnings. `policy` decides which names are E2E look-alikes
     (the defaults when None)."""
+    check_config_dir(config_dir)
     path = find_manifest(config_dir, environment)
     if path is None:
         raise missing_manifests_error(config_dir, [environment])
@@ -97,6 +99,8 @@ def load_all(
 
 def read_all(config_dir: Path, environments: list[str] | None = None) -> LoadedConfig:
     """Like `load_all`, with warnings."""
+    # Every command, whichever environments it names: a misnamed file is never skipped.
+    check_config_dir(config_dir)
     if environments:
         names = list(dict.fromkeys(environments))
     else:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from fnmatch import fnmatchcase
-
 from deploytool.core.model import ServiceSpec, is_secret_like
 from deploytool.core.policy import Policy
 from deploytool.manifest.e2e_block import E2ESet
@@ -36,13 +34,4 @@ def manifest_warnings(
                 f"or Unicode look-alike) but policy does not match it; rename it to "
                 f"{shown(imitated)} or remove it",
             )
-    for spec in specs:
-        for var in spec.env:
-            pattern = next((p for p in spec.ignore if fnmatchcase(var.name, p)), None)
-            if pattern is not None:
-                warn(
-                    var.line,
-                    f"{shown(var.name)} is declared but also ignored by {pattern!r}, so it is "
-                    "never compared or applied; drop one of them",
-                )
     return [message for _, message in sorted(found)]

@@ -15,6 +15,7 @@ from deploytool.core.model import (
 from deploytool.core.policy import Policy
 from deploytool.manifest.advice import manifest_warnings
 from deploytool.manifest.e2e_block import merge_e2e, read_e2e
+from deploytool.manifest.ignore_check import WorkloadIgnores, check_ignored_declarations
 from deploytool.manifest.nodes import (
     Entry,
     Problems,
@@ -51,8 +52,10 @@ def build_manifest(
         problems.add(root, "services: missing; add services: with at least one Cloud Run service")
     # A region that is present but invalid is reported once, not again for every service.
     default_region = region if region is not None or "region" not in top else ""
-    specs = _services(services_entry, project, default_region, ignore, problems)
+    workloads = _services(services_entry, project, default_region, ignore, problems)
+    specs = [w.spec for w in workloads]
     e2e = read_e2e(top.get("e2e"), specs, problems)
+    check_ignored_declarations(workloads, ignore, e2e, problems)
     warnings = manifest_warnings(problems.path, specs, e2e, policy)
     if e2e is not None:
         specs = [merge_e2e(spec, e2e, problems) for spec in specs]
@@ -84,7 +87,7 @@ def _services(
     region: str | None,
     ignore: list[Entry],
     problems: Problems,
-) -> list[ServiceSpec]:
+) -> list[WorkloadIgnores]:
     if entry is None:
         return []
     entries = mapping_entries(
@@ -94,12 +97,7 @@ def _services(
         return []
     if not entries:
         problems.add(entry.line, "services: is empty; add at least one Cloud Run service")
-    specs = []
-    for service in entries:
-        spec = _service(service, project, region, ignore, problems)
-        if spec is not None:
-            specs.append(spec)
-    return specs
+    return [_service(service, project, region, ignore, problems) for service in entries]
 
 
 def _service(
@@ -108,7 +106,7 @@ def _service(
     default_region: str | None,
     top_ignore: list[Entry],
     problems: Problems,
-) -> ServiceSpec | None:
+) -> WorkloadIgnores:
     name = entry.key
     if not _SERVICE_NAME.match(name):
         problems.add(
@@ -142,7 +140,7 @@ def _service(
             )
     own_ignore = _ignore(keys.get("ignore"), "ignore", problems)
     patterns = list(dict.fromkeys(e.key for e in [*top_ignore, *own_ignore]))
-    return ServiceSpec(
+    spec = ServiceSpec(
         name=name,
         project=own_project or project or "",
         region=region or "",
@@ -151,6 +149,7 @@ def _service(
         ignore=tuple(patterns),
         line=entry.line,
     )
+    return WorkloadIgnores(spec, tuple(own_ignore))
 
 
 def _required_name(

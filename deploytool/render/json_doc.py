@@ -107,8 +107,13 @@ def gate_doc(result: GateResult) -> dict[str, Any]:
         "command": result.command,
     }
     if result.command == "audit":
+        # Lets `audit --merge` refuse shards of different runs.
+        run = (
+            {"run_id": result.run.run_id, "started_at": result.run.started_at} if result.run else {}
+        )
         doc = {
             **head,
+            **run,
             "status": str(result.verdict.status),
             "exit_code": int(result.verdict.exit_code),
             "environments": [environment_doc(r, audit=True) for r in result.reports],

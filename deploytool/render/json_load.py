@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from deploytool.commands.audit_run import AuditRun, parse_timestamp
 from deploytool.commands.results import GateResult
 from deploytool.core.diff import (
     ChangeKind,
@@ -239,4 +240,22 @@ def load_gate(value: Any) -> GateResult:
     if isinstance(doc.get("shard"), dict):
         part = _mapping(doc["shard"], "shard")
         shard = (_int(part, "index", "shard"), _int(part, "count", "shard"))
-    return GateResult(command=command, reports=reports, verdict=verdict, shard=shard)
+    run = load_run(doc) if command == "audit" else None
+    return GateResult(command=command, reports=reports, verdict=verdict, shard=shard, run=run)
+
+
+def load_run(doc: Doc) -> AuditRun | None:
+    """`run_id` and `started_at`; None for a report written before runs were recorded."""
+    run_id = _optional_text(doc, "run_id", "")
+    if run_id is None:
+        return None
+    if not run_id:
+        raise DocumentError("run_id", "is empty")
+    started_at = _text(doc, "started_at", "")
+    try:
+        parse_timestamp(started_at)
+    except ValueError:
+        raise DocumentError(
+            "started_at", f"{started_at!r} is not an ISO-8601 time with a time zone"
+        ) from None
+    return AuditRun(run_id, started_at)

@@ -110,16 +110,89 @@ def test_missing_config_dir_and_empty_config_dir(configs: Path) -> None:
         load_all(configs, None)
 
 
-def test_yaml_and_yml_for_one_environment_is_ambiguous(configs: Path) -> None:
+def test_yml_is_a_manifest_like_yaml(configs: Path) -> None:
+    write(configs, "staging.yml", VALID)
+    write(configs, "production.yaml", VALID)
+
+    assert list_environments(configs) == ["production", "staging"]
+    assert load_manifest(configs, "staging").path == "configs/staging.yml"
+    assert [m.environment for m in load_all(configs, None)[1]] == ["production", "staging"]
+
+
+@pytest.mark.parametrize("asked", [None, ["staging"], ["production"]], ids=["all", "it", "other"])
+def test_yaml_and_yml_for_one_environment_is_ambiguous(
+    configs: Path, asked: list[str] | None
+) -> None:
     write(configs, "staging.yaml", VALID)
     write(configs, "staging.yml", VALID)
+    write(configs, "production.yaml", VALID)
 
-    with pytest.raises(
-        UsageError, match=r"both configs/staging\.yaml and configs/staging\.yml"
-    ) as raised:
-        load_manifest(configs, "staging")
+    with pytest.raises(ManifestError) as raised:
+        load_all(configs, asked)
 
-    assert raised.value.hint == "keep only one of them"
+    (problem,) = raised.value.problems
+    assert problem.path == "configs/staging.yml"
+    assert "both configs/staging.yaml and configs/staging.yml exist" in problem.message
+    assert "keep only one of them" in problem.message
+
+
+@pytest.mark.parametrize(
+    ("name", "fix"),
+    [
+        ("production.YAML", "rename it to production.yaml"),
+        ("staging.Yml", "rename it to staging.yml"),
+        ("policy.YML", "rename it to policy.yml"),
+        ("qa.yAmL", "rename it to qa.yaml"),
+    ],
+)
+@pytest.mark.parametrize("asked", [None, ["dev"]], ids=["all", "another-environment"])
+def test_another_spelling_of_the_extension_is_never_skipped(
+    configs: Path, name: str, fix: str, asked: list[str] | None
+) -> None:
+    write(configs, "dev.yaml", VALID)
+    write(configs, name, VALID)
+
+    with pytest.raises(ManifestError) as raised:
+        load_all(configs, asked)
+
+    (problem,) = raised.value.problems
+    assert problem.path == f"configs/{name}"
+    assert fix in problem.message and "would be skipped" in problem.message
+
+
+def test_an_extension_spelling_beside_the_right_one_says_merge_and_delete(configs: Path) -> None:
+    write(configs, "production.yaml", VALID)
+    write(configs, "production.YAML", VALID)
+
+    (problem,) = manifest_problems(configs, "production")
+
+    assert problem.path == "configs/production.YAML"
+    assert "production.yaml exists too: merge the two and delete production.YAML" in (
+        problem.message
+    )
+
+
+def test_a_yaml_file_that_names_no_environment_is_never_skipped(configs: Path) -> None:
+    write(configs, "staging.yaml", VALID)
+    write(configs, "Production.yaml", VALID)
+
+    with pytest.raises(ManifestError) as raised:
+        load_all(configs, ["staging"])
+
+    (problem,) = raised.value.problems
+    assert problem.path == "configs/Production.yaml"
+    assert "not a valid environment name" in problem.message
+
+
+def test_other_files_and_hidden_files_are_left_alone(configs: Path) -> None:
+    write(configs, "staging.yaml", VALID)
+    write(configs, "README.md", "# configs\n")
+    write(configs, ".hidden", "x")
+    write(configs, ".staging.YAML", "not: read")
+    write(configs, "staging.yaml.bak", "not: read")
+    (configs / "archive").mkdir()
+
+    assert [m.environment for m in load_all(configs, None)[1]] == ["staging"]
 
 
 @pytest.mark.skipif(not hasattr(os, "symlink"), reason="needs symlinks")

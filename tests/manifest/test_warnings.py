@@ -86,18 +86,6 @@ def test_read_all_uses_the_policy_file_for_lookalikes(configs: Path) -> None:
     )
 
 
-def test_declared_and_ignored_variable_warns(configs: Path) -> None:
-    write(
-        configs,
-        "dev.yaml",
-        'project: p\nregion: r\nignore: ["BUILD_*"]\nservices: {a: {env: {BUILD_ID: "7"}}}\n',
-    )
-
-    (warning,) = read_manifest(configs, "dev").warnings
-
-    assert warning.startswith("configs/dev.yaml:4: BUILD_ID is declared but also ignored")
-
-
 @pytest.mark.parametrize(
     "entry",
     [

@@ -143,6 +143,7 @@ def test_shard_reports_merge_into_the_whole_audit(seeded, cli, cfg, tmp_path):
             "--report",
             str(path),
             emulator=seeded,
+            env={"CLOUD_RUN_EXECUTION": "audit-x7k2p"},  # one Cloud Run job execution
         )
         assert shard.exit_code in (0, 3, 4), shard.output
     merge = [arg for path in paths for arg in ("--merge", str(path))]

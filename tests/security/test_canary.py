@@ -420,7 +420,10 @@ def test_audit_with_every_report_and_github_actions(run: Runner, output: str) ->
 def test_audit_shards_and_merge(run: Runner) -> None:
     shards = [run.out / f"shard-{i}.json" for i in range(2)]
     for i, shard in enumerate(shards):
-        run("audit", "--shard", f"{i}/2", "--report", str(shard), "-o", "json", code=4)
+        run(
+            "audit", "--shard", f"{i}/2", "--report", str(shard), "-o", "json", "--run-id", "r1",
+            code=4,
+        )
     merge = [arg for shard in shards for arg in ("--merge", str(shard))]
     for args in both("audit", *merge):
         run(

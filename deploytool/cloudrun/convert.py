@@ -19,6 +19,7 @@ from deploytool.redaction import remember
 
 _SUCCEEDED = run_v2.Condition.State.CONDITION_SUCCEEDED
 _FAILED = run_v2.Condition.State.CONDITION_FAILED
+_LATEST = run_v2.TrafficTargetAllocationType.TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST
 
 
 def split_name(resource: str) -> tuple[str, str, str]:
@@ -87,12 +88,23 @@ def service_from_proto(service: run_v2.Service) -> LiveService:
         latest_ready_revision=short(service.latest_ready_revision),
         ready=ready,
         condition_message=condition.message,
-        traffic=tuple(
-            TrafficShare(short(t.revision), t.percent)
-            for t in service.traffic_statuses
-            if t.revision
-        ),
+        traffic=_traffic(service),
+        uri=service.uri,
     )
+
+
+def _traffic(service: run_v2.Service) -> tuple[TrafficShare, ...]:
+    """What serves, tags included. A LATEST entry may come without a revision name (the
+    v2 API leaves it out at times; a guess from gcloud output): it is the latest ready one,
+    which must still be read when it is not the template's (a failed rollout)."""
+    out = []
+    for status in service.traffic_statuses:
+        revision = status.revision
+        if not revision and status.type_ == _LATEST:
+            revision = service.latest_ready_revision
+        if revision:
+            out.append(TrafficShare(short(revision), status.percent, status.tag, status.uri))
+    return tuple(out)
 
 
 def revision_from_proto(revision: run_v2.Revision) -> LiveRevision:

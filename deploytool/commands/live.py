@@ -1,5 +1,6 @@
 """Reading live state for the gate: one paginated list per (project, region), in parallel,
-then only the serving revisions whose env may differ from the template."""
+then only the revisions that serve traffic or carry a tag and whose env may differ from the
+template (one `get` each)."""
 
 from __future__ import annotations
 
@@ -31,7 +32,7 @@ def read_snapshot(
     """Never raises for a Cloud Run failure: each unread piece is recorded with its reason,
     so the verdict can fail closed while everything else is still reported.
 
-    Serving revisions are read for managed services, and for every service when
+    Serving and tagged revisions are read for managed services, and for every service when
     `all_serving` (a protected environment: leakage on what serves counts anywhere), and
     only for the services `owns` accepts (an audit shard reads its own share)."""
     wanted = sorted(set(locations))
@@ -43,12 +44,12 @@ def read_snapshot(
         )
         managed = {(s.project, s.region, s.name) for m in manifests for s in m.services}
         todo = [
-            (loc.project, loc.region, svc.name, revision)
+            (loc.project, loc.region, svc.name, reachable.revision)
             for loc in reads
             for svc in loc.services
             if all_serving or (svc.project, svc.region, svc.name) in managed
             if owns is None or owns(svc.project, svc.region, svc.name)
-            for revision, _percent in serving_revisions_to_read(svc)
+            for reachable in serving_revisions_to_read(svc)
         ]
         revisions = list(pool.map(lambda key: _read_revision(gateway, *key), todo))
     return LiveSnapshot(locations=tuple(reads), revisions=tuple(revisions))

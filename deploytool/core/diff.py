@@ -9,6 +9,7 @@ from fnmatch import fnmatchcase
 from typing import Any
 
 from deploytool.core.model import EnvVar, LiveService, ServiceSpec, select_container
+from deploytool.core.reachable import TagRoute
 
 
 class ChangeKind(StrEnum):
@@ -43,11 +44,13 @@ class EnvChange:
 
 @dataclass(frozen=True)
 class RevisionDrift:
-    """A revision that serves traffic with env other than the manifest's."""
+    """A revision that serves traffic (or is reachable by a tag) with env other than the
+    manifest's."""
 
     revision: str
     percent: int
     changes: tuple[EnvChange, ...]
+    tags: tuple[TagRoute, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from deploytool.core.policy import (
     live_violations,
     manifest_violations,
 )
+from deploytool.core.reachable import ReachableRevision, reachable_revisions
 from deploytool.core.report import (
     EnvironmentReport,
     LiveSnapshot,
@@ -28,6 +29,8 @@ from deploytool.core.report import (
     UnmanagedService,
 )
 from deploytool.core.verdict import Verdict, decide
+
+_NOT_READ = "serving or tagged revision was not read"
 
 
 def verdict_of(
@@ -38,19 +41,11 @@ def verdict_of(
     return decide(violations=len(violations), errors=len(errors), drifted=drifted)
 
 
-def serving_revisions_to_read(live: LiveService) -> list[tuple[str, int]]:
-    """Revisions with traffic whose env may differ from the template: every serving one
-    except the revision built from the current template (the latest created, when ready)."""
-    template_revision = (
-        live.latest_created_revision
-        if live.ready is not False and live.latest_created_revision == live.latest_ready_revision
-        else None
-    )
-    shares: dict[str, int] = {}
-    for share in live.traffic:
-        if share.percent > 0 and share.revision and share.revision != template_revision:
-            shares[share.revision] = shares.get(share.revision, 0) + share.percent
-    return sorted(shares.items())
+def serving_revisions_to_read(live: LiveService) -> list[ReachableRevision]:
+    """Revisions whose env may differ from the template and that can be reached: every one
+    with traffic or a tag, except the revision built from the current template. One `get`
+    each; several tags on one revision are one entry."""
+    return reachable_revisions(live)
 
 
 def not_ready_reason(live: LiveService) -> str | None:
@@ -148,12 +143,14 @@ def _with_serving_revisions(
     policy: Policy,
     env: str,
 ) -> ServiceDiff:
-    """Add what really serves traffic: older revisions with other env are drift too."""
+    """Add what really serves traffic or is reachable by a tag: older revisions with other
+    env are drift too."""
     drifts: list[RevisionDrift] = []
-    for name, percent in serving_revisions_to_read(live):
+    for reachable in serving_revisions_to_read(live):
+        name = reachable.revision
         read = snapshot.revision(spec.project, spec.region, spec.name, name)
         if read is None or read.revision is None:
-            why = read.error if read and read.error else "serving revision was not read"
+            why = read.error if read and read.error else _NOT_READ
             errors.append(
                 ReadError(f"revision {name}: {why}", spec.name, spec.project, spec.region)
             )
@@ -165,11 +162,11 @@ def _with_serving_revisions(
             )
         revision = read.revision
         violations.extend(
-            live_violations(env, spec.name, revision.containers, policy, revision=name)
+            live_violations(env, spec.name, revision.containers, policy, reachable=reachable)
         )
         container = select_container(revision.containers, spec.container)
         if container is None:
-            why = f"revision {name} serves {percent}% but its managed container cannot be chosen"
+            why = f"{reachable.label()} is reachable but its managed container cannot be chosen"
             errors.append(ReadError(why, spec.name, spec.project, spec.region))
             return replace(
                 diff, status=ServiceStatus.ERROR, error=why, not_ready=not_ready_reason(live)
@@ -177,7 +174,7 @@ def _with_serving_revisions(
         live_env = container.env
         changes = diff_env(spec.env, live_env, spec.ignore, spec.project)
         if changes:
-            drifts.append(RevisionDrift(name, percent, changes))
+            drifts.append(RevisionDrift(name, reachable.percent, changes, reachable.tags))
     status = diff.status
     if drifts and status is ServiceStatus.IN_SYNC:
         status = ServiceStatus.DRIFT
@@ -192,17 +189,19 @@ def _unmanaged_serving_leakage(
     policy: Policy,
     env: str,
 ) -> None:
-    """In a protected environment, what serves traffic on any service must be clean too."""
-    for name, _percent in serving_revisions_to_read(live):
+    """In a protected environment, what serves traffic (or has a tag) on any service must be
+    clean too."""
+    for reachable in serving_revisions_to_read(live):
+        name = reachable.revision
         read = snapshot.revision(live.project, live.region, live.name, name)
         if read is None or read.revision is None:
-            why = read.error if read and read.error else "serving revision was not read"
+            why = read.error if read and read.error else _NOT_READ
             errors.append(
                 ReadError(f"revision {name}: {why}", live.name, live.project, live.region)
             )
             continue
         violations.extend(
-            live_violations(env, live.name, read.revision.containers, policy, revision=name)
+            live_violations(env, live.name, read.revision.containers, policy, reachable=reachable)
         )
 
 

@@ -138,10 +138,13 @@ class LiveContainer:
 
 @dataclass(frozen=True)
 class TrafficShare:
-    """A revision that serves traffic, from the service's `traffic_statuses`."""
+    """One entry of the service's `traffic_statuses`: a revision's share, and the tag (with
+    the URL it is served at) when the entry has one."""
 
     revision: str
     percent: int
+    tag: str = ""
+    uri: str = ""
 
 
 @dataclass(frozen=True)
@@ -159,6 +162,7 @@ class LiveService:
     ready: bool | None = None
     condition_message: str = ""
     traffic: tuple[TrafficShare, ...] = ()
+    uri: str = ""
 
     def annotation(self, key: str) -> str | None:
         return dict(self.annotations).get(key)
@@ -166,7 +170,8 @@ class LiveService:
 
 @dataclass(frozen=True)
 class LiveRevision:
-    """One revision's containers, read when it serves traffic but is not the template's."""
+    """One revision's containers, read when it serves traffic or carries a tag but is not
+    the template's."""
 
     name: str
     service: str

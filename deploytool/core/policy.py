@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 
 from deploytool.core.model import EnvVar, LiveContainer, Manifest
+from deploytool.core.reachable import ReachableRevision
 
 DEFAULT_E2E_NAMES = (
     "E2E_TESTING",
@@ -92,6 +93,7 @@ class Violation:
     variable: str | None = None
     source: str = "manifest"  # "manifest" or "live"
     revision: str | None = None
+    tags: tuple[str, ...] = ()  # the traffic tags that make `revision` reachable
 
 
 def manifest_violations(manifest: Manifest, policy: Policy) -> list[Violation]:
@@ -183,11 +185,19 @@ def live_violations(
     containers: Iterable[LiveContainer],
     policy: Policy,
     revision: str | None = None,
+    *,
+    reachable: ReachableRevision | None = None,
 ) -> list[Violation]:
-    """E2E variables found live on any container of a service (or of a serving revision)."""
+    """E2E variables found live on any container of a service (or of a revision that serves
+    traffic or carries a tag: `reachable` names it with its share, tags and URLs)."""
     if not policy.is_protected(environment):
         return []
-    where = f"revision {revision} of {service}" if revision else service
+    tags: tuple[str, ...] = ()
+    if reachable is not None:
+        revision, tags = reachable.revision, reachable.tag_names
+        where = f"{reachable.label()} of {service}"
+    else:
+        where = f"revision {revision} of {service}" if revision else service
     found = []
     for container in containers:
         for var in container.env:
@@ -200,13 +210,26 @@ def live_violations(
                         variable=var.name,
                         source="live",
                         revision=revision,
+                        tags=tags,
                         message=(
                             f"{var.name} is set live on {where} in protected environment "
-                            f"{environment!r}; remove it from the service now"
+                            f"{environment!r}; {_remedy(service, reachable)}"
                         ),
                     )
                 )
     return _dedupe(found)
+
+
+def _remedy(service: str, reachable: ReachableRevision | None) -> str:
+    if reachable is None or not reachable.tags:
+        return "remove it from the service now"
+    # An old revision's env cannot be edited; a tag keeps it reachable whatever its traffic
+    # share, so dropping the tag (and its traffic) is what closes it.
+    close = (
+        f"close its URL now: gcloud run services update-traffic {service} "
+        f"--remove-tags {','.join(reachable.tag_names)}"
+    )
+    return close + (", and move its traffic to a clean revision" if reachable.percent else "")
 
 
 def e2e_lookalikes(env: Iterable[EnvVar], policy: Policy) -> list[tuple[str, str]]:

@@ -16,6 +16,7 @@ from google.cloud import run_v2
 from google.protobuf.descriptor import FieldDescriptor
 
 from deploytool.emulator.errors import ApiError
+from deploytool.emulator.urls import deterministic_uri, service_uri, tag_url
 
 DEFAULT_PAGE_SIZE = 100
 MAX_PAGE_SIZE = 1000
@@ -29,6 +30,7 @@ _REVISION_NAME = re.compile(
     r"^(projects/[^/]+/locations/[^/]+/services/([^/]+))/revisions/([^/]+)$"
 )
 _GENERATION_IN_NAME = re.compile(r"-(\d{5})-[a-z0-9]+$")
+_TAG = re.compile(r"^[a-z](?:[-a-z0-9]{0,61}[a-z0-9])?$")  # an RFC 1035 label
 
 # Fields of a Service the server owns: whatever a client sends in them is ignored.
 SERVICE_OUTPUT_ONLY = (
@@ -86,7 +88,12 @@ class ServiceName:
 
     @property
     def url(self) -> str:
-        return f"https://{self.service}-{self.project}.{self.location}.run.app"
+        """The service's `uri` (see emulator/urls.py for its shape)."""
+        return service_uri(self.service, self.project, self.location)
+
+    @property
+    def deterministic_url(self) -> str:
+        return deterministic_uri(self.service, self.project, self.location)
 
 
 def split_revision_name(name: str) -> tuple[str, str]:
@@ -178,10 +185,12 @@ def _repeated(field: FieldDescriptor) -> bool:
 
 
 def traffic_statuses(
-    traffic: Sequence[run_v2.TrafficTarget], latest_ready: str
+    traffic: Sequence[run_v2.TrafficTarget], latest_ready: str, uri: str = ""
 ) -> list[run_v2.TrafficTargetStatus]:
     """What serves: a LATEST target resolves to the latest ready revision, a REVISION target
-    to the revision it names; no traffic block at all means 100% to the latest ready one."""
+    to the revision it names; no traffic block at all means 100% to the latest ready one.
+    Every target is listed, a tagged one at 0% too, with the URL of its tag (Cloud Run
+    leaves `uri` empty on untagged targets)."""
     latest = short_revision(latest_ready) if latest_ready else ""
     targets = list(traffic) or [run_v2.TrafficTarget(type_=LATEST, percent=100)]
     statuses = []
@@ -193,9 +202,31 @@ def traffic_statuses(
                 revision=latest if is_latest else short_revision(target.revision),
                 percent=target.percent,
                 tag=target.tag,
+                uri=tag_url(uri, target.tag) if target.tag and uri else "",
             )
         )
     return statuses
+
+
+def check_traffic_tags(traffic: Sequence[run_v2.TrafficTarget]) -> None:
+    """Cloud Run refuses a tag used twice in one service, and a tag that cannot be a DNS
+    label (it becomes part of a host name). The exact wording of its errors is a guess."""
+    seen: set[str] = set()
+    for index, target in enumerate(traffic):
+        tag = target.tag
+        if not tag:
+            continue
+        if not _TAG.match(tag):
+            raise ApiError.invalid(
+                f"spec.traffic[{index}].tag: {tag!r} is not a valid tag: use 1-63 lowercase "
+                "letters, digits and dashes, starting with a letter and not ending with a dash."
+            )
+        if tag in seen:
+            raise ApiError.invalid(
+                f"spec.traffic[{index}].tag: tag {tag!r} is used more than once; "
+                "tags must be unique within a service."
+            )
+        seen.add(tag)
 
 
 def encode_page_token(last_key: str) -> str:

@@ -18,6 +18,7 @@ from deploytool.emulator.resources import (
     SERVICE_OUTPUT_ONLY,
     Ready,
     ServiceName,
+    check_traffic_tags,
     new_etag,
     new_revision_name,
     now,
@@ -86,7 +87,7 @@ def prepare_spec(
         spec.create_time = now()
         spec.creator = EMULATOR_PRINCIPAL
         spec.uri = ServiceName.parse(name).url
-        spec.urls = [spec.uri]
+        spec.urls = [ServiceName.parse(name).deterministic_url, spec.uri]
     spec.generation = (current.generation if current is not None else 0) + 1
     spec.update_time = now()
     spec.last_modifier = EMULATOR_PRINCIPAL
@@ -117,6 +118,7 @@ def validate_spec(spec: run_v2.Service, revisions: Revisions) -> None:
                 "(revision already exists)."
             )
     known = {short_revision(name) for name in revisions} | ({wanted} if wanted else set())
+    check_traffic_tags(spec.traffic)
     total = 0
     for target in spec.traffic:
         total += target.percent
@@ -163,4 +165,4 @@ def settle_rollout(service: run_v2.Service, revision: run_v2.Revision, failure: 
     revision.conditions = [ready_condition(Ready.CONDITION_SUCCEEDED)]
     service.latest_ready_revision = revision.name
     service.terminal_condition = ready_condition(Ready.CONDITION_SUCCEEDED)
-    service.traffic_statuses = traffic_statuses(service.traffic, revision.name)
+    service.traffic_statuses = traffic_statuses(service.traffic, revision.name, service.uri)

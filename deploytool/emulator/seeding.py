@@ -10,10 +10,12 @@ import uuid
 
 from google.cloud import run_v2
 
+from deploytool.emulator.errors import ApiError
 from deploytool.emulator.resources import (
     LATEST,
     Ready,
     ServiceName,
+    check_traffic_tags,
     generation_from_revision,
     new_etag,
     new_revision_name,
@@ -25,6 +27,7 @@ from deploytool.emulator.resources import (
     traffic_statuses,
 )
 from deploytool.emulator.rollout import EMULATOR_PRINCIPAL, Revisions
+from deploytool.emulator.urls import tag_url
 
 
 def complete_revision(revision: run_v2.Revision) -> run_v2.Revision:
@@ -58,13 +61,17 @@ def complete_service(
     service.creator = service.creator or EMULATOR_PRINCIPAL
     service.uri = service.uri or name.url
     if not service.urls:
-        service.urls = [service.uri]
+        service.urls = [name.deterministic_url, service.uri]
     if "create_time" not in service:
         service.create_time = now()
     if "update_time" not in service:
         service.update_time = service.create_time
     if not service.traffic:
         service.traffic = [run_v2.TrafficTarget(type_=LATEST, percent=100)]
+    try:
+        check_traffic_tags(service.traffic)
+    except ApiError as exc:
+        raise ValueError(exc.message) from exc
     if service.latest_ready_revision:
         service.latest_ready_revision = name.revision(short_revision(service.latest_ready_revision))
 
@@ -83,7 +90,13 @@ def complete_service(
                 f"Revision '{short}' is not ready and cannot serve traffic.",
             )
     if not service.traffic_statuses and service.latest_ready_revision:
-        service.traffic_statuses = traffic_statuses(service.traffic, service.latest_ready_revision)
+        service.traffic_statuses = traffic_statuses(
+            service.traffic, service.latest_ready_revision, service.uri
+        )
+    for status in service.traffic_statuses:
+        # A seeded status may name a tag without its URL; Cloud Run always fills it in.
+        if status.tag and not status.uri:
+            status.uri = tag_url(service.uri, status.tag)
     if created is not None and service.latest_ready_revision != created.name:
         message = service.terminal_condition.message or "Revision is not ready."
         created.conditions = [ready_condition(Ready.CONDITION_FAILED, message)]

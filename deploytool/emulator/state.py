@@ -20,7 +20,14 @@ from google.longrunning import operations_pb2
 from deploytool.emulator.errors import ApiError
 from deploytool.emulator.faults import FaultPlan
 from deploytool.emulator.operations import Rollout, operation_message
-from deploytool.emulator.resources import ServiceName, paginate, split_revision_name
+from deploytool.emulator.resources import (
+    ServiceName,
+    new_etag,
+    now,
+    paginate,
+    split_revision_name,
+    traffic_statuses,
+)
 from deploytool.emulator.rollout import (
     copy_revision,
     copy_service,
@@ -136,6 +143,29 @@ class EmulatorState:
                 raise ValueError(f"{service} has no container {container!r}")
             target.env = list(env)
             return self._redeploy(current, body)
+
+    def set_traffic(self, service: str, traffic: Iterable[run_v2.TrafficTarget]) -> run_v2.Service:
+        """An out-of-band `gcloud run services update-traffic` (`--to-revisions`,
+        `--set-tags`): only the routing changes, so no revision is cut. Validated as an
+        update is (ValueError). Returns the service afterwards."""
+        with self._lock:
+            self._settle(force_service=service)
+            current = self._require(service)
+            spec = copy_service(current)
+            spec.traffic = list(traffic)
+            try:
+                validate_spec(spec, self._revisions.get(service, {}))
+            except ApiError as exc:
+                raise ValueError(exc.message) from exc
+            spec.generation += 1
+            spec.observed_generation = spec.generation
+            spec.etag = new_etag()
+            spec.update_time = now()
+            spec.traffic_statuses = traffic_statuses(
+                spec.traffic, spec.latest_ready_revision, spec.uri
+            )
+            self._services[service] = spec
+            return copy_service(spec)
 
     def redeploy(self, service: str) -> run_v2.Service:
         """Deploy the same template again: only the etag, generation and revision change."""

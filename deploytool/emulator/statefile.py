@@ -6,6 +6,9 @@ services:            # Service JSON, camelCase or snake_case; `name` is the full
     template: {containers: [{name: app, image: gcr.io/x/app:1, env: [{name: A, value: "1"}]}]}
     # optional, kept as given: latestCreatedRevision, latestReadyRevision, traffic,
     # trafficStatuses, terminalCondition, etag, generation, labels, annotations, ...
+    # traffic entries may carry a `tag` (unique per service): its URL is filled in
+    traffic: [{type: TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST, percent: 100},
+              {revision: S-00001-abc, percent: 0, tag: canary}]
 revisions:           # optional: explicit (older) revisions, Revision JSON with full names
   - name: projects/P/locations/L/services/S/revisions/S-00001-abc
     containers: [{image: gcr.io/x/app:0}]

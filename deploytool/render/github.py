@@ -18,6 +18,7 @@ from typing import IO, Any
 from deploytool.redaction import scrub
 from deploytool.render.escape import escape_document
 from deploytool.render.markdown import drifted, environment_docs, location, read_errors
+from deploytool.render.revisions import revision_kind, revision_share
 
 Doc = dict[str, Any]
 MAX_PER_LEVEL = 10  # GitHub's per-step limit for each of error / warning
@@ -124,7 +125,8 @@ def _drift_message(service: Doc) -> str:
         head = f"{where} differs from the manifest"
     parts = [_names(service.get("changes", []))]
     parts += [
-        f"serving revision {r.get('revision')} ({r.get('percent')}%): {_names(r['changes'])}"
+        f"{revision_kind(r)} revision {r.get('revision')} ({revision_share(r)}): "
+        f"{_names(r['changes'])}"
         for r in service.get("revisions", [])
         if r.get("changes")
     ]

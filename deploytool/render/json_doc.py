@@ -7,7 +7,7 @@ from typing import Any
 
 from deploytool.commands.apply import ApplyResult
 from deploytool.commands.results import GateResult, ValidateResult
-from deploytool.core.diff import EnvChange, ServiceDiff
+from deploytool.core.diff import EnvChange, RevisionDrift, ServiceDiff
 from deploytool.core.model import EnvVar
 from deploytool.core.policy import Violation
 from deploytool.core.report import EnvironmentReport, ReadError
@@ -52,19 +52,25 @@ def service_doc(diff: ServiceDiff) -> dict[str, Any]:
         "status": str(diff.status),
         "changes": [change_doc(c) for c in diff.changes],
         "container": diff.container,
-        "revisions": [
-            {
-                "revision": r.revision,
-                "percent": r.percent,
-                "changes": [change_doc(c) for c in r.changes],
-            }
-            for r in diff.revisions
-        ],
+        "revisions": [revision_doc(r) for r in diff.revisions],
         "not_ready": diff.not_ready,
     }
     if diff.error is not None:
         doc["error"] = diff.error
     return doc
+
+
+def revision_doc(r: RevisionDrift) -> dict[str, Any]:
+    """`uri` is the URL of the first tag (none for an untagged revision, which has no URL of
+    its own); `uris` lists one per tag, in the order of `tags`."""
+    return {
+        "revision": r.revision,
+        "percent": r.percent,
+        "tags": [t.tag for t in r.tags],
+        "uri": (r.tags[0].uri or None) if r.tags else None,
+        "uris": [t.uri or None for t in r.tags],
+        "changes": [change_doc(c) for c in r.changes],
+    }
 
 
 def violation_doc(v: Violation) -> dict[str, Any]:
@@ -75,6 +81,9 @@ def violation_doc(v: Violation) -> dict[str, Any]:
         "variable": v.variable,
         "source": v.source,
         "revision": v.revision,
+        # `tag`: the (first) tag that makes the revision reachable; `tags`: all of them.
+        "tag": v.tags[0] if v.tags else None,
+        "tags": list(v.tags),
         "message": v.message,
     }
 

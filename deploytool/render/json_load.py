@@ -5,8 +5,9 @@ left the process that wrote the document), a secret reference becomes a SecretRe
 `gate_doc(load_gate(gate_doc(x))) == gate_doc(x)`.
 
 Keys are only ever added to schema_version 1, so keys this version does not know are ignored
-and keys added after the first release (`revisions`, `not_ready`, `warnings`, ...) default when
-absent. Anything malformed raises DocumentError naming where in the document it is.
+and keys added after the first release (`revisions`, `not_ready`, `warnings`, revision `tags`,
+`uri`, `uris`, violation `tag`, `tags`, ...) default when absent. Anything malformed raises
+DocumentError naming where in the document it is.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from deploytool.core.diff import (
 )
 from deploytool.core.model import EnvVar, SecretRef
 from deploytool.core.policy import Violation
+from deploytool.core.reachable import TagRoute
 from deploytool.core.report import EnvironmentReport, ReadError, UnmanagedService
 from deploytool.core.verdict import Status, Verdict
 from deploytool.errors import ExitCode
@@ -135,12 +137,32 @@ def load_change(value: Any, where: str) -> EnvChange:
     )
 
 
+def _optional_string(value: Any, where: str) -> str | None:
+    if value is not None and not isinstance(value, str):
+        raise DocumentError(where, f"expected a string or null, got {_kind(value)}")
+    return value
+
+
+def load_tags(doc: Doc, where: str) -> tuple[TagRoute, ...]:
+    """`tags` with `uris` (one per tag) or, without `uris`, `uri` for the first tag. Reports
+    written before tags were read have neither."""
+    tags = _items(doc, "tags", where, _warning, required=False)
+    uris = _items(doc, "uris", where, _optional_string, required=False)
+    if uris and len(uris) != len(tags):
+        raise DocumentError(_at(where, "uris"), f"expected {len(tags)} entries, one per tag")
+    if not uris:
+        first = _optional_text(doc, "uri", where)
+        uris = tuple(first if i == 0 else None for i in range(len(tags)))
+    return tuple(TagRoute(tag, uri or "") for tag, uri in zip(tags, uris, strict=True))
+
+
 def load_revision(value: Any, where: str) -> RevisionDrift:
     doc = _mapping(value, where)
     return RevisionDrift(
         revision=_text(doc, "revision", where),
         percent=_int(doc, "percent", where),
         changes=_items(doc, "changes", where, load_change, required=True),
+        tags=load_tags(doc, where),
     )
 
 
@@ -169,7 +191,15 @@ def load_violation(value: Any, where: str) -> Violation:
         variable=_optional_text(doc, "variable", where),
         source=_optional_text(doc, "source", where) or "manifest",
         revision=_optional_text(doc, "revision", where),
+        tags=_violation_tags(doc, where),
     )
+
+
+def _violation_tags(doc: Doc, where: str) -> tuple[str, ...]:
+    if "tags" in doc:
+        return _items(doc, "tags", where, _warning, required=True)
+    tag = _optional_text(doc, "tag", where)
+    return (tag,) if tag else ()
 
 
 def load_error(value: Any, where: str) -> ReadError:

@@ -29,6 +29,7 @@ from deploytool.render.markdown import (
     status_word,
     value_text,
 )
+from deploytool.render.revisions import revision_kind, revision_share, violation_tags
 
 Doc = dict[str, Any]
 SIGN = {"missing": "+", "unexpected": "-", "changed": "~"}
@@ -157,7 +158,8 @@ def _service_case(service: Doc, classname: str) -> ET.Element:
             message = f"drift: {count} change{'s' if count != 1 else ''} in {where}"
         lines = change_lines(changes)
         for r in revisions:
-            lines.append(f"serving revision {r.get('revision')} ({r.get('percent')}% of traffic):")
+            share = revision_share(r, unit="% of traffic")
+            lines.append(f"{revision_kind(r)} revision {r.get('revision')} ({share}):")
             lines += change_lines(r.get("changes", []), "  ")
         _fail(case, "failure", message, status, "\n".join(lines) or message)
     notes = [f"{status_word(status).lower()}: {where}"]
@@ -177,6 +179,9 @@ def _violation_case(violation: Doc, classname: str) -> ET.Element:
         parts.append(f"on {violation['service']}")
     if violation.get("revision"):
         parts.append(f"revision {violation['revision']}")
+    tags = violation_tags(violation)
+    if tags:
+        parts.append(("tags " if len(tags) > 1 else "tag ") + ", ".join(tags))
     if violation.get("source"):
         parts.append(f"({violation['source']})")
     case = _case(classname, " ".join(parts))

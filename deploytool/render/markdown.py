@@ -15,6 +15,7 @@ from deploytool.commands.results import GateResult
 from deploytool.redaction import scrub
 from deploytool.render.escape import escape_document
 from deploytool.render.json_doc import gate_doc
+from deploytool.render.revisions import revision_share, violation_tags
 
 Doc = dict[str, Any]
 
@@ -212,6 +213,9 @@ def _violations(violations: list[Doc]) -> list[str]:
         where = [code(v["service"])] if v.get("service") else []
         if v.get("revision"):
             where.append(f"revision {code(v['revision'])}")
+        tags = violation_tags(v)
+        if tags:
+            where.append(("tags " if len(tags) > 1 else "tag ") + ", ".join(map(code, tags)))
         if v.get("variable"):
             where.append(code(v["variable"]))
         if v.get("source"):
@@ -249,7 +253,8 @@ def _drift(services: list[Doc]) -> list[str]:
         groups = [(name, s.get("changes", []))]
         groups += [
             (
-                f"{name} revision {code(r.get('revision'), table=True)} ({r.get('percent')}%)",
+                f"{name} revision {code(r.get('revision'), table=True)} "
+                f"({text(revision_share(r))})",
                 r.get("changes", []),
             )
             for r in s.get("revisions", [])

@@ -11,9 +11,17 @@ from rich.table import Table
 from rich.text import Text
 
 from deploytool.commands.results import GateResult, ValidateResult
-from deploytool.core.diff import ChangeKind, EnvChange, Origin, ServiceDiff, ServiceStatus
+from deploytool.core.diff import (
+    ChangeKind,
+    EnvChange,
+    Origin,
+    RevisionDrift,
+    ServiceDiff,
+    ServiceStatus,
+)
 from deploytool.core.model import EnvVar
 from deploytool.core.policy import Violation
+from deploytool.core.reachable import share_text
 from deploytool.core.report import EnvironmentReport
 from deploytool.core.verdict import Status, Verdict
 from deploytool.redaction import scrub, shown_value
@@ -110,10 +118,7 @@ def service_block(diff: ServiceDiff, rich_mode: bool) -> list[object]:
         out.append(Text(f"  ! {shown(diff.error)}", "red"))
     if diff.not_ready:
         out.append(Text(f"  ! {shown(diff.not_ready)}", "yellow"))
-    groups = [("", diff.changes)] + [
-        (f"serving revision {shown(r.revision)} ({r.percent}% of traffic)", r.changes)
-        for r in diff.revisions
-    ]
+    groups = [("", diff.changes)] + [(shown(revision_title(r)), r.changes) for r in diff.revisions]
     for title, changes in groups:
         if not changes:
             continue
@@ -131,6 +136,13 @@ def service_block(diff: ServiceDiff, rich_mode: bool) -> list[object]:
         else:
             out += service_change_lines(changes)
     return out
+
+
+def revision_title(r: RevisionDrift) -> str:
+    """`serving revision r-2 (20% of traffic)`, or for a revision only a tag reaches
+    `tagged revision r-1 (0% of traffic, tag canary, https://canary---...)`."""
+    kind = "serving" if r.percent > 0 else "tagged"
+    return f"{kind} revision {r.revision} ({share_text(r.percent, r.tags, unit='% of traffic')})"
 
 
 def service_change_lines(changes: tuple[EnvChange, ...]) -> list[object]:

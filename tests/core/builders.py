@@ -69,8 +69,9 @@ def live(
     latest_ready: str = "",
     ready: bool | None = None,
     condition_message: str = "",
-    traffic: tuple[tuple[str, int], ...] = (),
+    traffic: tuple[tuple[str, int] | tuple[str, int, str, str], ...] = (),
 ) -> LiveService:
+    """`traffic`: (revision, percent) or (revision, percent, tag, uri) entries."""
     return LiveService(
         name=name,
         project=project,
@@ -80,7 +81,7 @@ def live(
         latest_ready_revision=latest_ready,
         ready=ready,
         condition_message=condition_message,
-        traffic=tuple(TrafficShare(rev, pct) for rev, pct in traffic),
+        traffic=tuple(TrafficShare(*entry) for entry in traffic),
     )
 
 

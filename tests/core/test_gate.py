@@ -322,6 +322,7 @@ def test_warnings_are_carried() -> None:
 
 
 # (id, latest_created, latest_ready, ready, traffic, expected reads)
+URI_CANARY = "https://canary---svc-abcdefghij-uc.a.run.app"
 SERVING_CASES = [
     ("no traffic info", "svc-2", "svc-2", True, (), []),
     ("all traffic on the template", "svc-2", "svc-2", True, (("svc-2", 100),), []),
@@ -390,6 +391,59 @@ SERVING_CASES = [
         [("svc-1", 20)],
     ),
     ("empty revision name is skipped", "svc-3", "svc-3", True, (("", 100),), []),
+    (
+        "a tag makes a 0% revision reachable",
+        "svc-3",
+        "svc-3",
+        True,
+        (("svc-3", 100), ("svc-1", 0, "canary", URI_CANARY)),
+        [("svc-1", 0, (("canary", URI_CANARY),))],
+    ),
+    (
+        "the template's own tagged revision is not read",
+        "svc-3",
+        "svc-3",
+        True,
+        (("svc-3", 100, "", ""), ("svc-3", 0, "latest", "https://latest---svc")),
+        [],
+    ),
+    (
+        "several tags on one revision: one read, every tag listed in order",
+        "svc-3",
+        "svc-3",
+        True,
+        (
+            ("svc-3", 90),
+            ("svc-2", 0, "zeta", "https://zeta---svc"),
+            ("svc-2", 10, "", ""),
+            ("svc-2", 0, "beta", "https://beta---svc"),
+        ),
+        [("svc-2", 10, (("beta", "https://beta---svc"), ("zeta", "https://zeta---svc")))],
+    ),
+    (
+        "a tag with traffic keeps its share",
+        "svc-3",
+        "svc-3",
+        True,
+        (("svc-3", 70), ("svc-2", 30, "old", "")),
+        [("svc-2", 30, (("old", ""),))],
+    ),
+    (
+        "untagged 0% next to a tagged revision: only the tagged one",
+        "svc-3",
+        "svc-3",
+        True,
+        (("svc-3", 100), ("svc-2", 0, "", ""), ("svc-1", 0, "b", "https://b---svc")),
+        [("svc-1", 0, (("b", "https://b---svc"),))],
+    ),
+    (
+        "failed rollout: the template's revision is tagged and read like any other",
+        "svc-3",
+        "svc-2",
+        False,
+        (("svc-2", 100), ("svc-3", 0, "next", "https://next---svc")),
+        [("svc-2", 100, ()), ("svc-3", 0, (("next", "https://next---svc"),))],
+    ),
 ]
 
 
@@ -400,7 +454,14 @@ SERVING_CASES = [
 )
 def test_serving_revisions_to_read(created, ready_rev, ready, traffic, expected) -> None:
     service = live(latest_created=created, latest_ready=ready_rev, ready=ready, traffic=traffic)
-    assert serving_revisions_to_read(service) == expected
+    got = serving_revisions_to_read(service)
+    if all(len(entry) == 2 for entry in expected):
+        assert [(r.revision, r.percent) for r in got] == expected
+        assert all(r.tags == () for r in got)
+    else:
+        assert [
+            (r.revision, r.percent, tuple((t.tag, t.uri) for t in r.tags)) for r in got
+        ] == expected
 
 
 @pytest.mark.parametrize(

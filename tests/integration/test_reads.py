@@ -8,6 +8,7 @@ from __future__ import annotations
 import random
 import re
 import socket
+from collections.abc import Callable
 
 import pytest
 
@@ -96,17 +97,31 @@ def test_a_refused_emulator_host_is_exit_5_at_once_naming_the_host(cli, cfg, out
 
 
 def test_real_cloud_run_refusing_is_retried_but_a_refused_emulator_is_not():
-    """The adapter's retry predicate, fed a real refused-connection error from requests."""
+    """The adapter's read retry, fed real errors from requests: a refusal then an answer."""
     import requests
 
     from deploytool.cloudrun.retrying import read_retry
 
-    with pytest.raises(requests.exceptions.ConnectionError) as refused:
+    with pytest.raises(requests.exceptions.ConnectionError) as caught:
         requests.get(f"http://127.0.0.1:{closed_port()}/", timeout=2)
-    assert read_retry(30, emulator=False)._predicate(refused.value)
-    assert not read_retry(30, emulator=True)._predicate(refused.value)
+    refused = caught.value
     dropped = requests.exceptions.ConnectionError(ConnectionResetError("reset by peer"))
-    assert read_retry(30, emulator=True)._predicate(dropped)  # --drop stays a transient fault
+
+    def flaky(error: Exception) -> Callable[[], int]:
+        calls: list[int] = []
+
+        def read() -> int:
+            calls.append(1)
+            if len(calls) == 1:
+                raise error
+            return len(calls)
+
+        return read
+
+    assert read_retry(5, emulator=False)(flaky(refused))() == 2
+    with pytest.raises(requests.exceptions.ConnectionError):
+        read_retry(5, emulator=True)(flaky(refused))()
+    assert read_retry(5, emulator=True)(flaky(dropped))() == 2  # --drop stays transient
 
 
 def test_an_api_down_everywhere_reports_within_the_timeout_with_a_word(emulator, cli, cfg):

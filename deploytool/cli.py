@@ -13,6 +13,7 @@ import typer
 from deploytool import __version__
 from deploytool.cli_exec import execute, gate_renderer, gateway_for, say, warn_about
 from deploytool.cli_options import (
+    DEFAULT_TIMEOUT,
     ConfigDir,
     Debug,
     Impersonate,
@@ -20,6 +21,8 @@ from deploytool.cli_options import (
     OutputFormat,
     Services,
     Timeout,
+    positive_seconds,
+    seconds_or_zero,
 )
 
 app = typer.Typer(
@@ -94,7 +97,7 @@ def diff(
     config_dir: ConfigDir = Path("configs"),
     output: Output = OutputFormat.text,
     impersonate: Impersonate = None,
-    timeout: Timeout = 60.0,
+    timeout: Timeout = DEFAULT_TIMEOUT,
     debug: Debug = False,
 ) -> None:
     """The drift gate: compare the manifest with live Cloud Run (exit 3 on drift)."""
@@ -125,12 +128,13 @@ def apply(
         Path | None, typer.Option(help="JSON-lines audit trail [default: .deploytool/audit.jsonl].")
     ] = None,
     rollout_timeout: Annotated[
-        float, typer.Option(min=1.0, help="Seconds to wait for each new revision.")
+        float,
+        typer.Option(callback=positive_seconds, help="Seconds to wait for each new revision."),
     ] = 600.0,
     config_dir: ConfigDir = Path("configs"),
     output: Output = OutputFormat.text,
     impersonate: Impersonate = None,
-    timeout: Timeout = 60.0,
+    timeout: Timeout = DEFAULT_TIMEOUT,
     debug: Debug = False,
 ) -> None:
     """Make live match the manifest: plan, confirm, preflight, roll out, verify."""
@@ -234,7 +238,7 @@ def audit(
     config_dir: ConfigDir = Path("configs"),
     output: Output = OutputFormat.text,
     impersonate: Impersonate = None,
-    timeout: Timeout = 60.0,
+    timeout: Timeout = DEFAULT_TIMEOUT,
     debug: Debug = False,
 ) -> None:
     """Scheduled audit of every environment, unmanaged services and serving revisions."""
@@ -282,9 +286,11 @@ def emulator(
     state: Annotated[
         Path | None, typer.Option(help="YAML/JSON file to seed services from.")
     ] = None,
-    latency: Annotated[float, typer.Option(min=0.0, help="Seconds added to every request.")] = 0.0,
+    latency: Annotated[
+        float, typer.Option(callback=seconds_or_zero, help="Seconds added to every request.")
+    ] = 0.0,
     operation_delay: Annotated[
-        float, typer.Option(min=0.0, help="Seconds each rollout takes.")
+        float, typer.Option(callback=seconds_or_zero, help="Seconds each rollout takes.")
     ] = 0.0,
     fault: Annotated[
         list[str] | None,
@@ -319,6 +325,15 @@ def emulator(
             help="Change SERVICE out of band before its next TIMES updates.",
         ),
     ] = None,
+    repeat_page_token: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--repeat-page-token",
+            metavar="ROUTE",
+            help="Lists on ROUTE (services.list, revisions.list or *) name a page token "
+            "already served as the next page, forever.",
+        ),
+    ] = None,
     seed: Annotated[int | None, typer.Option(help="Seed of the fault dice.")] = None,
     config_dir: Annotated[
         Path,
@@ -339,6 +354,7 @@ def emulator(
         deny=deny or [],
         fail_rollout=fail_rollout or [],
         races=race_etag or [],
+        repeat_tokens=repeat_page_token or [],
         seed=seed,
         latency=latency,
         operation_delay=operation_delay,

@@ -113,11 +113,26 @@ def execute(
     raise typer.Exit(code)
 
 
+def stderr_is_terminal() -> bool:
+    """Whether someone watches stderr (a seam for tests): retries are announced only then,
+    so CI logs stay clean (there --debug shows every attempt instead)."""
+    return sys.stderr.isatty()
+
+
+def announce_retry(notice: Any) -> None:
+    """One line per retried read, on a terminal only (a RetryNotice from the adapter)."""
+    if stderr_is_terminal():
+        say(notice.line())
+
+
 def gateway_for(impersonate: str | None, timeout: float) -> Any:
     from deploytool.cloudrun.connect import ConnectionSettings
     from deploytool.cloudrun.gateway import CloudRunGateway
 
-    return CloudRunGateway(ConnectionSettings.from_env(impersonate=impersonate, timeout=timeout))
+    return CloudRunGateway(
+        ConnectionSettings.from_env(impersonate=impersonate, timeout=timeout),
+        on_retry=announce_retry,
+    )
 
 
 def warn_about(result: Any) -> None:

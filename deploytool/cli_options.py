@@ -2,11 +2,45 @@
 
 from __future__ import annotations
 
+import math
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
+
+DEFAULT_TIMEOUT = 30.0  # CONTRACT.md "Reaching Cloud Run": --timeout defaults to 30 s
+
+
+# Longer than any sensible wait, and small enough for socket timeouts (1e12 s overflows them).
+MAX_SECONDS = 86_400.0
+
+
+def positive_seconds(value: float) -> float:
+    """A duration option: click's FloatRange lets `nan` through (no comparison holds for it),
+    and nan or inf would make a deadline that is always past or never comes."""
+    if not math.isfinite(value) or not 0 < value <= MAX_SECONDS:
+        raise typer.BadParameter(
+            f"{value!r} is not a number of seconds above 0 and at most {MAX_SECONDS:g} (e.g. 30)"
+        )
+    return value
+
+
+def seconds_or_zero(value: float) -> float:
+    """A delay option: 0 means none."""
+    if not math.isfinite(value) or not 0 <= value <= MAX_SECONDS:
+        raise typer.BadParameter(
+            f"{value!r} is not a number of seconds from 0 to {MAX_SECONDS:g} (e.g. 0.5)"
+        )
+    return value
+
+
+def config_directory(value: Path) -> Path:
+    """An existing --config-dir must be a directory; a missing one is reported by the
+    loaders, which say which manifest they looked for."""
+    if value.exists() and not value.is_dir():
+        raise typer.BadParameter(f"{value} is a file, not a directory of manifests")
+    return value
 
 
 class OutputFormat(StrEnum):
@@ -19,6 +53,7 @@ ConfigDir = Annotated[
     typer.Option(
         "--config-dir",
         envvar="DEPLOYTOOL_CONFIG_DIR",
+        callback=config_directory,
         help="Directory of <env>.yaml manifests and policy.yaml.",
     ),
 ]
@@ -41,7 +76,11 @@ Impersonate = Annotated[
 ]
 Timeout = Annotated[
     float,
-    typer.Option("--timeout", min=1.0, help="Total seconds per Cloud Run read, retries included."),
+    typer.Option(
+        "--timeout",
+        callback=positive_seconds,
+        help="Total seconds per Cloud Run read, retries included.",
+    ),
 ]
 Services = Annotated[
     list[str] | None,

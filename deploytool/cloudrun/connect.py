@@ -11,6 +11,7 @@ from deploytool.cloudrun.failures import translate
 
 EMULATOR_ENV = "CLOUD_RUN_EMULATOR_HOST"
 SCOPES = ["https://www.googleapis.com/auth/cloud-platform"]
+DEFAULT_TIMEOUT = 30.0  # CONTRACT.md: --timeout defaults to 30 s
 
 
 @dataclass(frozen=True)
@@ -19,10 +20,12 @@ class ConnectionSettings:
 
     emulator_host: str | None = None
     impersonate: str | None = None
-    timeout: float = 60.0  # total deadline of one read, retries included
+    timeout: float = DEFAULT_TIMEOUT  # total deadline of one read, retries included
 
     @classmethod
-    def from_env(cls, impersonate: str | None = None, timeout: float = 60.0) -> ConnectionSettings:
+    def from_env(
+        cls, impersonate: str | None = None, timeout: float = DEFAULT_TIMEOUT
+    ) -> ConnectionSettings:
         host = os.environ.get(EMULATOR_ENV, "").strip() or None
         return cls(emulator_host=host, impersonate=impersonate, timeout=timeout)
 

@@ -3,6 +3,8 @@ happened and what to do. Nothing above the adapter sees a google.api_core except
 
 from __future__ import annotations
 
+import errno
+
 import requests
 from google.api_core import exceptions as gexc
 from google.auth import exceptions as auth_exc
@@ -31,8 +33,36 @@ def is_transient(exc: BaseException) -> bool:
     return isinstance(exc, TRANSIENT)
 
 
+def is_refused(exc: BaseException) -> bool:
+    """Whether a requests ConnectionError was a refused TCP connection (nothing listening),
+    as opposed to a connection dropped mid-answer. urllib3 wraps the OSError in
+    NewConnectionError inside MaxRetryError inside requests' ConnectionError."""
+    if not isinstance(exc, requests.exceptions.ConnectionError):
+        return False
+    seen: set[int] = set()
+    todo: list[object] = [exc]
+    while todo:
+        current = todo.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, ConnectionRefusedError):
+            return True
+        if isinstance(current, OSError) and current.errno == errno.ECONNREFUSED:
+            return True
+        if isinstance(current, BaseException):
+            todo.extend([current.__cause__, current.__context__, getattr(current, "reason", None)])
+            todo.extend(arg for arg in current.args if isinstance(arg, BaseException))
+    return False
+
+
 def translate(
-    exc: BaseException, *, doing: str, service: str | None = None, endpoint: str | None = None
+    exc: BaseException,
+    *,
+    doing: str,
+    service: str | None = None,
+    endpoint: str | None = None,
+    emulator_host: str | None = None,
 ) -> LiveStateError:
     """`doing` names the action, e.g. "list services in netra-prod/us-central1"."""
     if isinstance(exc, LiveStateError):
@@ -52,7 +82,9 @@ def translate(
         )
     if isinstance(exc, gexc.RetryError):
         cause = exc.cause if exc.cause is not None else exc
-        inner = translate(cause, doing=doing, service=service, endpoint=endpoint)
+        inner = translate(
+            cause, doing=doing, service=service, endpoint=endpoint, emulator_host=emulator_host
+        )
         return LiveStateError(
             f"gave up trying to {doing} after retrying: {inner.message}",
             inner.hint or "try again later, or raise --timeout",
@@ -96,6 +128,8 @@ def translate(
         )
     if isinstance(exc, requests.exceptions.ConnectionError):
         where = f" at {endpoint}" if endpoint else ""
+        if emulator_host and is_refused(exc):
+            return _emulator_refused(emulator_host, where, doing, service)
         return LiveStateError(
             f"cannot reach Cloud Run{where} to {doing} (connection refused or dropped)",
             "check the network, or start the emulator (`deploytool emulator`) if "
@@ -109,6 +143,20 @@ def translate(
     if isinstance(exc, gexc.GoogleAPIError | requests.exceptions.RequestException):
         return LiveStateError(f"failed to {doing}: {_first_line(exc)}", service=service)
     raise exc  # not a Cloud Run failure: a bug, let it surface as exit 1
+
+
+def _emulator_refused(host: str, where: str, doing: str, service: str | None) -> LiveStateError:
+    address = host.split("://", 1)[-1]
+    name, _, port = address.rpartition(":")
+    start = "deploytool emulator" + (f" --port {port}" if port.isdigit() else "")
+    if name and name not in ("127.0.0.1", "localhost"):
+        start += f" --host {name}"
+    return LiveStateError(
+        f"cannot reach Cloud Run{where} to {doing}: the emulator host {address} "
+        "(CLOUD_RUN_EMULATOR_HOST) refused the connection; is the emulator running?",
+        f"start it with `{start}`, or unset CLOUD_RUN_EMULATOR_HOST to read real Cloud Run",
+        service=service,
+    )
 
 
 def _api_message(exc: gexc.GoogleAPICallError) -> str:

@@ -21,13 +21,15 @@ class EmulatorResult:
 @dataclass(frozen=True)
 class FaultFlags:
     """Faults from the command line: `--fault ROUTE:STATUS[:RATE]`, `--drop ROUTE[:RATE]`,
-    `--deny PREFIX`, `--fail-rollout SERVICE=MESSAGE`, `--race-etag SERVICE[:TIMES]`."""
+    `--deny PREFIX`, `--fail-rollout SERVICE=MESSAGE`, `--race-etag SERVICE[:TIMES]`,
+    `--repeat-page-token ROUTE`."""
 
     errors: Sequence[str] = ()
     drops: Sequence[str] = ()
     deny: Sequence[str] = ()
     fail_rollout: Sequence[str] = ()
     races: Sequence[str] = ()
+    repeat_tokens: Sequence[str] = ()
     seed: int | None = None
     latency: float = 0.0
     operation_delay: float = 0.0
@@ -47,6 +49,8 @@ class FaultFlags:
             for spec in self.races:
                 service, times = _split(spec, 2, "--race-etag SERVICE[:TIMES]")
                 state.faults.race_etag(service, int(times or 1))
+            for route in self.repeat_tokens:
+                state.faults.repeat_page_token(route)
             for spec in self.fail_rollout:
                 service, _, message = spec.partition("=")
                 if not service or not message:

@@ -36,8 +36,12 @@ def read_snapshot(
     `all_serving` (a protected environment: leakage on what serves counts anywhere), and
     only for the services `owns` accepts (an audit shard reads its own share)."""
     wanted = sorted(set(locations))
-    # Credentials are global: without them say so once, not once per location.
-    gateway.connect()
+    # Credentials are global: without them nothing can be read, but the verdict still
+    # comes from evaluating the manifests, so an offline violation stays exit 4.
+    try:
+        gateway.connect()
+    except LiveStateError as exc:
+        return unreadable(wanted, exc)
     with ThreadPoolExecutor(max_workers=max(1, parallel)) as pool:
         reads = list(
             pool.map(lambda loc: _list_location(gateway, loc[0], loc[1], progress), wanted)
@@ -53,6 +57,14 @@ def read_snapshot(
         ]
         revisions = list(pool.map(lambda key: _read_revision(gateway, *key), todo))
     return LiveSnapshot(locations=tuple(reads), revisions=tuple(revisions))
+
+
+def unreadable(locations: Iterable[tuple[str, str]], exc: LiveStateError) -> LiveSnapshot:
+    """A snapshot in which every location failed for the same reason (no credentials)."""
+    why = _describe(exc)
+    return LiveSnapshot(
+        locations=tuple(LocationRead(project, region, error=why) for project, region in locations)
+    )
 
 
 def _list_location(

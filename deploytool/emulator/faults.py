@@ -1,6 +1,7 @@
 """FaultPlan: the one hook consulted at the start of every request, so tests and soak runs can
 make the emulator misbehave the ways Cloud Run does (denied projects, 429/500/503 at a rate,
-dropped connections, an etag race) and reproduce it from a seed."""
+dropped connections, an etag race, a list whose page token comes back forever) and reproduce
+it from a seed."""
 
 from __future__ import annotations
 
@@ -30,6 +31,9 @@ PERMISSIONS = {
     "operations.get": "run.operations.get",
 }
 
+# The routes that answer pages (and so can repeat a page token).
+LIST_ROUTES = ("services.list", "revisions.list")
+
 _ERROR_MESSAGES = {
     429: "Quota exceeded for quota metric 'Read requests' (injected by the emulator).",
     500: "Internal error encountered (injected by the emulator).",
@@ -52,10 +56,12 @@ class FaultDecision:
 
     - error: answer HTTP `status` with `message`;
     - drop: close the connection without answering;
-    - etag_race: change the service out of band first, so the caller's etag is stale.
+    - etag_race: change the service out of band first, so the caller's etag is stale;
+    - repeat_page_token: serve the page, but name as the next page the one just asked for
+      (the first page names itself), so a client that follows tokens never reaches the end.
     """
 
-    kind: Literal["error", "drop", "etag_race"]
+    kind: Literal["error", "drop", "etag_race", "repeat_page_token"]
     status: int = 0
     message: str = ""
     details: tuple[Mapping[str, object], ...] = ()
@@ -72,6 +78,7 @@ class FaultPlan:
         self._errors: list[ErrorRule] = []
         self._drops: list[tuple[str, float]] = []
         self._etag_races: dict[str, int] = {}
+        self._repeat_tokens: set[str] = set()
 
     def reseed(self, seed: int) -> FaultPlan:
         """Restart the random sequence (the rules stay): same seed, same faulted requests."""
@@ -111,12 +118,22 @@ class FaultPlan:
             self._etag_races[service] = self._etag_races.get(service, 0) + times
         return self
 
+    def repeat_page_token(self, route: str) -> FaultPlan:
+        """Every answer on the list `route` (or "*": every list) names a next page token
+        that was already served: a pager that follows tokens loops forever."""
+        if route != "*" and route not in LIST_ROUTES:
+            raise ValueError(f"repeat-page-token needs a list route ({', '.join(LIST_ROUTES)})")
+        with self._lock:
+            self._repeat_tokens.add(route)
+        return self
+
     def clear(self) -> None:
         with self._lock:
             self._deny.clear()
             self._errors.clear()
             self._drops.clear()
             self._etag_races.clear()
+            self._repeat_tokens.clear()
 
     def decide(self, route: str, resource: str) -> FaultDecision | None:
         """The fault for this request, or None to serve it normally."""
@@ -152,12 +169,15 @@ class FaultPlan:
             if route == "services.update" and self._etag_races.get(resource, 0) > 0:
                 self._etag_races[resource] -= 1
                 return FaultDecision("etag_race")
+            if route in LIST_ROUTES and self._repeat_tokens & {"*", route}:
+                return FaultDecision("repeat_page_token")
         return None
 
     @classmethod
     def from_dict(cls, data: Mapping[str, object]) -> FaultPlan:
         """The `faults:` section of a state file minus `fail_rollout` (which is state):
-        `seed`, `deny: [prefix]`, `errors: [{route, status, rate}]`, `drop: [{route, rate}]`."""
+        `seed`, `deny: [prefix]`, `errors: [{route, status, rate}]`, `drop: [{route, rate}]`,
+        `repeat_page_token: [route]`."""
         seed = data.get("seed", 0)
         if not isinstance(seed, int):
             raise ValueError("faults.seed must be an integer")
@@ -176,6 +196,8 @@ class FaultPlan:
             if not isinstance(rule, Mapping):
                 raise ValueError("faults.drop entries must be {route, rate}")
             plan.drop_connections(str(rule.get("route", "*")), float(rule.get("rate", 1.0)))
+        for route in _list_of(data.get("repeat_page_token"), "faults.repeat_page_token"):
+            plan.repeat_page_token(str(route))
         return plan
 
 

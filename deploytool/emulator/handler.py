@@ -20,7 +20,7 @@ from google.protobuf import json_format
 from google.protobuf.message import Message
 
 from deploytool.emulator.errors import ApiError
-from deploytool.emulator.resources import page_size_of
+from deploytool.emulator.resources import encode_page_token, page_size_of
 from deploytool.emulator.rollout import parse_update_mask
 
 if TYPE_CHECKING:
@@ -119,6 +119,13 @@ def _race(emulator: Emulator, service: str) -> None:
     """A concurrent deploy lands first, so the update about to run carries a stale etag."""
     with contextlib.suppress(ApiError):  # no service: the update answers for itself
         emulator.state.redeploy(service)
+
+
+def _repeat_page_token(page: Any, asked: str | None) -> None:
+    """The fault: the next page is the one just asked for. The first page names the page
+    after its last item, a valid token, whose answer then names itself again."""
+    items = list(getattr(page, "services", None) or getattr(page, "revisions", None) or [])
+    page.next_page_token = asked or encode_page_token(items[-1].name if items else "")
 
 
 _HANDLERS: dict[str, Handler] = {
@@ -221,6 +228,8 @@ class EmulatorRequestHandler(BaseHTTPRequestHandler):
             if decision is not None and decision.kind == "etag_race":
                 _race(emulator, resource)
             message = _HANDLERS[route](emulator, resource, query, body)
+            if decision is not None and decision.kind == "repeat_page_token":
+                _repeat_page_token(message, query.get("pageToken"))
             self._answer(200, _encode(message, int_enums))
         except ApiError as exc:
             self._answer(exc.http_code, json.dumps(exc.to_json()))

@@ -18,6 +18,7 @@ faults:              # optional
   deny: ["projects/secret-proj"]                # -> 403 PERMISSION_DENIED
   errors: [{route: services.list, status: 503, rate: 0.2}]
   drop: [{route: services.get, rate: 0.1}]
+  repeat_page_token: [services.list]            # the next page token never changes
 ```
 """
 
@@ -38,7 +39,7 @@ from deploytool.emulator.faults import FaultPlan
 from deploytool.emulator.state import EmulatorState
 
 _TOP_LEVEL_KEYS = {"services", "revisions", "faults"}
-_FAULT_KEYS = {"seed", "fail_rollout", "deny", "errors", "drop"}
+_FAULT_KEYS = {"seed", "fail_rollout", "deny", "errors", "drop", "repeat_page_token"}
 
 
 def load_state_file(path: Path) -> EmulatorState:

@@ -17,6 +17,7 @@ class GateResult:
     reports: tuple[EnvironmentReport, ...]
     verdict: Verdict
     shard: tuple[int, int] | None = None  # (index, count) of a sharded audit
+    warnings: tuple[str, ...] = ()  # about the whole run (the policy), not one environment
 
 
 @dataclass(frozen=True)

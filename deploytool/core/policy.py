@@ -6,8 +6,8 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import cached_property
 from fnmatch import fnmatchcase
+from functools import cached_property
 
 from deploytool.core.model import EnvVar, LiveContainer, Manifest
 
@@ -49,9 +49,7 @@ class Policy:
         so a non-ASCII look-alike (Cyrillic, fullwidth, dotless i) stays a warning from
         `lookalike`, never a silent match or a silent miss."""
         if self.case_sensitive:
-            return name in self.e2e_names or any(
-                fnmatchcase(name, p) for p in self.e2e_patterns
-            )
+            return name in self.e2e_names or any(fnmatchcase(name, p) for p in self.e2e_patterns)
         folded = ascii_upper(name)
         names, patterns = self._folded
         return folded in names or any(fnmatchcase(folded, p) for p in patterns)

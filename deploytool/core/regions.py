@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+
+from deploytool.errors import UsageError
 
 # Every Cloud Run region is `<area>-<direction><number>`: us-east1, europe-west4,
 # northamerica-northeast1, me-central2. Anything else (a space, a slash, upper case) would
@@ -20,3 +23,12 @@ def region_problem(text: str) -> str | None:
         f"{text[:60]!r} is not a Cloud Run region name (lowercase, like us-central1 or "
         "europe-west4); fix the spelling"
     )
+
+
+def checked_regions(regions: Sequence[str]) -> tuple[str, ...]:
+    """`--region` values, distinct, in order; a bad one is a usage error (exit 2)."""
+    for region in regions:
+        problem = region_problem(region)
+        if problem is not None:
+            raise UsageError(f"--region: {problem}", "pass --region REGION, e.g. us-east1")
+    return tuple(dict.fromkeys(regions))

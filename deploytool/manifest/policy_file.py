@@ -109,8 +109,6 @@ def _boolean(entry: Entry, label: str, problems: Problems) -> bool:
     return False
 
 
-
-
 def _strings(
     entry: Entry | None,
     label: str,

@@ -239,4 +239,7 @@ def load_gate(value: Any) -> GateResult:
     if isinstance(doc.get("shard"), dict):
         part = _mapping(doc["shard"], "shard")
         shard = (_int(part, "index", "shard"), _int(part, "count", "shard"))
-    return GateResult(command=command, reports=reports, verdict=verdict, shard=shard)
+    warnings = _items(doc, "warnings", "", _warning, required=False) if command == "audit" else ()
+    return GateResult(
+        command=command, reports=reports, verdict=verdict, shard=shard, warnings=warnings
+    )

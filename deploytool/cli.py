@@ -19,6 +19,7 @@ from deploytool.cli_options import (
     Impersonate,
     Output,
     OutputFormat,
+    Regions,
     Services,
     Timeout,
     positive_seconds,
@@ -94,6 +95,7 @@ def validate(
 def diff(
     environment: Annotated[str, typer.Argument(help="Environment (manifest stem).")],
     service: Services = None,
+    region: Regions = None,
     config_dir: ConfigDir = Path("configs"),
     output: Output = OutputFormat.text,
     impersonate: Impersonate = None,
@@ -105,7 +107,11 @@ def diff(
 
     execute(
         lambda: command.run(
-            config_dir, environment, service or [], gateway_for(impersonate, timeout)
+            config_dir,
+            environment,
+            service or [],
+            gateway_for(impersonate, timeout),
+            extra_regions=region or [],
         ),
         gate_renderer(output),
         command="diff",
@@ -197,10 +203,7 @@ def audit(
     environments: Annotated[
         list[str] | None, typer.Argument(help="Environments (default: all).")
     ] = None,
-    region: Annotated[
-        list[str] | None,
-        typer.Option("--region", help="Also list this region in every project (repeatable)."),
-    ] = None,
+    region: Regions = None,
     report: Annotated[
         Path | None, typer.Option("--report", help="Write the JSON report here too.")
     ] = None,

@@ -86,3 +86,11 @@ Services = Annotated[
     list[str] | None,
     typer.Option("--service", "-s", help="Only this managed service (repeatable)."),
 ]
+Regions = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--region",
+        metavar="REGION",
+        help="Also read this region in every project of the environment (repeatable).",
+    ),
+]

@@ -16,10 +16,12 @@ from deploytool.commands.results import GateResult
 from deploytool.core.gate import evaluate, verdict_of
 from deploytool.core.model import ServiceSpec
 from deploytool.core.policy import Violation
+from deploytool.core.policy_advice import policy_warnings
+from deploytool.core.regions import checked_regions
 from deploytool.core.report import EnvironmentReport, LiveSnapshot, LocationRead
 from deploytool.core.verdict import combine
 from deploytool.errors import UsageError
-from deploytool.manifest import read_all
+from deploytool.manifest import read_config
 
 if TYPE_CHECKING:
     from deploytool.cloudrun.gateway import CloudRunGateway
@@ -82,12 +84,15 @@ def run(
 ) -> GateResult:
     shard = shard or Shard()
     run = run or start_run()
-    loaded = read_all(config_dir, list(environments) or None)
+    regions = checked_regions(extra_regions)
+    loaded = read_config(config_dir, list(environments) or None)
+    everything = (*loaded.manifests, *loaded.others)
     locations: dict[str, set[tuple[str, str]]] = {}
     for manifest in loaded.manifests:
         touched = set(manifest.locations())
         projects = {project for project, _ in touched}
-        touched |= {(project, region) for project in projects for region in extra_regions}
+        more = (*loaded.policy.regions_of(manifest.environment), *regions)
+        touched |= {(project, region) for project in projects for region in more}
         locations[manifest.environment] = touched
     every = set().union(*locations.values()) if locations else set()
     protected = any(loaded.policy.is_protected(m.environment) for m in loaded.manifests)
@@ -113,6 +118,7 @@ def run(
             only=only,
             list_unmanaged=True,
             warnings=tuple(w for w in loaded.warnings if _warning_of(w, manifest.path)),
+            others=tuple(m for m in everything if m.environment != manifest.environment),
         )
         if shard.count > 1:
             report = _owned_findings(report, manifest.services, shard)
@@ -123,6 +129,8 @@ def run(
         verdict=combine(r.verdict for r in reports),
         shard=(shard.index, shard.count) if shard.count > 1 else None,
         run=run,
+        # Said once for the whole audit, not in every environment's report.
+        warnings=tuple(policy_warnings(loaded.policy, loaded.environments)),
     )
 
 

@@ -11,9 +11,10 @@ from deploytool.commands.live import read_snapshot
 from deploytool.commands.results import GateResult
 from deploytool.core.gate import evaluate
 from deploytool.core.model import Manifest
+from deploytool.core.regions import checked_regions
 from deploytool.core.report import EnvironmentReport, LiveSnapshot
 from deploytool.errors import UsageError
-from deploytool.manifest import read_all
+from deploytool.manifest import read_config
 
 if TYPE_CHECKING:
     from deploytool.cloudrun.gateway import CloudRunGateway
@@ -49,19 +50,34 @@ def read_gate(
     services: Sequence[str],
     gateway: CloudRunGateway,
     parallel: int,
+    *,
+    extra_regions: Sequence[str] = (),
 ) -> GateRead:
-    loaded = read_all(config_dir, [environment])
+    """`extra_regions` (`--region`) and the policy's `regions:` for this environment are read
+    too, in each project of the selected services: leakage there counts as anywhere."""
+    regions = checked_regions(extra_regions)
+    loaded = read_config(config_dir, [environment])
     manifest = loaded.manifests[0]
     only = check_service_names(manifest, services)
     specs = [s for s in manifest.services if only is None or s.name in only]
+    locations = {(s.project, s.region) for s in specs}
+    more = (*loaded.policy.regions_of(environment), *regions)
+    locations |= {(project, region) for project, _ in set(locations) for region in more}
     snapshot = read_snapshot(
         gateway,
-        {(s.project, s.region) for s in specs},
+        locations,
         [manifest],
         parallel=parallel,
         all_serving=loaded.policy.is_protected(environment),
     )
-    report = evaluate(manifest, loaded.policy, snapshot, only=only, warnings=tuple(loaded.warnings))
+    report = evaluate(
+        manifest,
+        loaded.policy,
+        snapshot,
+        only=only,
+        warnings=tuple(loaded.warnings),
+        others=loaded.others,
+    )
     return GateRead(manifest, snapshot, report)
 
 
@@ -72,6 +88,9 @@ def run(
     gateway: CloudRunGateway,
     *,
     parallel: int = 4,
+    extra_regions: Sequence[str] = (),
 ) -> GateResult:
-    report = read_gate(config_dir, environment, services, gateway, parallel).report
+    report = read_gate(
+        config_dir, environment, services, gateway, parallel, extra_regions=extra_regions
+    ).report
     return GateResult(command="diff", reports=(report,), verdict=report.verdict)

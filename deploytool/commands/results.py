@@ -19,6 +19,7 @@ class GateResult:
     verdict: Verdict
     shard: tuple[int, int] | None = None  # (index, count) of a sharded audit
     run: AuditRun | None = None  # an audit's run (None: a diff, or merged older reports)
+    warnings: tuple[str, ...] = ()  # about the whole run (the policy), not one environment
 
 
 @dataclass(frozen=True)

@@ -6,16 +6,23 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from deploytool.commands.results import ValidatedEnvironment, ValidateResult
+from deploytool.core.ownership import ownership_of
 from deploytool.core.policy import manifest_violations
+from deploytool.core.policy_advice import policy_warnings
 from deploytool.core.verdict import combine, decide
-from deploytool.manifest import read_all
+from deploytool.manifest import read_config
 
 
 def run(config_dir: Path, environments: Sequence[str]) -> ValidateResult:
-    loaded = read_all(config_dir, list(environments) or None)
+    # Every manifest is read, even when some are named: ownership is judged over all of them.
+    loaded = read_config(config_dir, list(environments) or None)
+    everything = [*loaded.manifests, *loaded.others]
     checked = []
     for manifest in loaded.manifests:
-        violations = tuple(manifest_violations(manifest, loaded.policy))
+        violations = (
+            *manifest_violations(manifest, loaded.policy),
+            *ownership_of(manifest.environment, everything, loaded.policy),
+        )
         checked.append(
             ValidatedEnvironment(
                 environment=manifest.environment,
@@ -28,5 +35,5 @@ def run(config_dir: Path, environments: Sequence[str]) -> ValidateResult:
     return ValidateResult(
         environments=tuple(checked),
         verdict=combine(e.verdict for e in checked),
-        warnings=tuple(loaded.warnings),
+        warnings=(*policy_warnings(loaded.policy, loaded.environments), *loaded.warnings),
     )

@@ -14,6 +14,7 @@ from deploytool.core.diff import (
 )
 from deploytool.core.fingerprint import APPLIED_ANNOTATION, with_origins
 from deploytool.core.model import LiveService, Manifest, ServiceSpec, select_container
+from deploytool.core.ownership import SERVICE, WorkloadKey, managed_elsewhere, ownership_of
 from deploytool.core.policy import (
     Policy,
     Violation,
@@ -65,11 +66,15 @@ def evaluate(
     only: Collection[str] | None = None,
     list_unmanaged: bool = False,
     warnings: tuple[str, ...] = (),
+    others: Sequence[Manifest] = (),
 ) -> EnvironmentReport:
     """Compare every managed service (or those in `only`) and check the policy everywhere
-    the snapshot reached, managed or not."""
+    the snapshot reached, managed or not. `others` are the other environments' manifests:
+    ownership is judged against them, and what they manage is theirs, not unmanaged here."""
     env = manifest.environment
     violations: list[Violation] = manifest_violations(manifest, policy)
+    violations += ownership_of(env, [manifest, *others], policy)
+    theirs = managed_elsewhere(env, others)
     errors: list[ReadError] = []
     diffs: list[ServiceDiff] = []
     specs = [s for s in manifest.services if only is None or s.name in only]
@@ -113,6 +118,11 @@ def evaluate(
             continue
         for live in location.services:
             is_managed = (live.project, live.region, live.name) in managed
+            if (
+                not is_managed
+                and WorkloadKey(SERVICE, live.project, live.region, live.name) in theirs
+            ):
+                continue  # another environment's workload, checked by its own policy
             if not is_managed and list_unmanaged:
                 unmanaged.append(UnmanagedService(live.name, live.project, live.region))
             violations.extend(live_violations(env, live.name, live.containers, policy))

@@ -7,6 +7,7 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
+from functools import cached_property
 
 from deploytool.core.model import EnvVar, LiveContainer, Manifest
 from deploytool.core.reachable import ReachableRevision
@@ -34,17 +35,37 @@ class Policy:
     allowed_environments: tuple[str, ...] = DEFAULT_ALLOWED
     pins: tuple[tuple[str, tuple[str, ...]], ...] = ()
     path: str | None = field(default=None, compare=False)
+    case_sensitive: bool = False
+    # environment -> regions the gate also reads in each of its projects (policy `regions:`)
+    regions: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # where things were written in policy.yaml ("e2e.names", "environments.prod", ...) -> line
+    lines: tuple[tuple[str, int], ...] = field(default=(), compare=False)
 
     def is_protected(self, environment: str) -> bool:
         return environment not in self.allowed_environments
 
     def is_e2e_name(self, name: str) -> bool:
-        # Names are matched case-sensitively, as Cloud Run and the application read them;
-        # look-alikes (case, Unicode) are reported separately as warnings by `lookalike`.
-        return name in self.e2e_names or any(fnmatchcase(name, p) for p in self.e2e_patterns)
+        """Whether `name` is an E2E/test variable. By default in any ASCII letter case: many
+        settings loaders read `e2e_testing` as `E2E_TESTING`. Only ASCII letters are folded,
+        so a non-ASCII look-alike (Cyrillic, fullwidth, dotless i) stays a warning from
+        `lookalike`, never a silent match or a silent miss."""
+        if self.case_sensitive:
+            return name in self.e2e_names or any(fnmatchcase(name, p) for p in self.e2e_patterns)
+        folded = ascii_upper(name)
+        names, patterns = self._folded
+        return folded in names or any(fnmatchcase(folded, p) for p in patterns)
+
+    @cached_property
+    def _folded(self) -> tuple[frozenset[str], tuple[str, ...]]:
+        # Asked for every variable of every container of every service: fold once.
+        return (
+            frozenset(ascii_upper(n) for n in self.e2e_names),
+            tuple(ascii_upper(p) for p in self.e2e_patterns),
+        )
 
     def lookalike(self, name: str) -> str | None:
-        """The E2E name this one imitates (other case, Unicode confusables), if any."""
+        """The E2E name this one imitates (Unicode confusables; other case too when matching
+        is case-sensitive), if any."""
         if self.is_e2e_name(name):
             return None
         folded = unicodedata.normalize("NFKC", name).upper()
@@ -54,9 +75,25 @@ class Policy:
     def pinned_projects(self, environment: str) -> tuple[str, ...] | None:
         return dict(self.pins).get(environment)
 
+    def regions_of(self, environment: str) -> tuple[str, ...]:
+        """The regions the gate also reads for `environment` (policy `regions:`)."""
+        return dict(self.regions).get(environment, ())
+
+    def line_of(self, key: str) -> int | None:
+        return dict(self.lines).get(key)
+
     def environment_pinning(self, project: str) -> str | None:
         """The first environment (by name) whose pins include `project`, if any."""
         return next((env for env, projects in sorted(self.pins) if project in projects), None)
+
+
+_ASCII_UPPER = str.maketrans("abcdefghijklmnopqrstuvwxyz", "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+
+
+def ascii_upper(text: str) -> str:
+    """`text` with ASCII letters upper-cased and nothing else touched (str.upper would turn
+    a dotless i or a long s into ASCII and hide a look-alike)."""
+    return text.translate(_ASCII_UPPER)
 
 
 # Characters that render like ASCII in a terminal; enough to catch a copy-pasted Cyrillic "E2E".

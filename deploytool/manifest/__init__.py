@@ -39,6 +39,7 @@ __all__ = [
     "load_manifest",
     "load_policy",
     "read_all",
+    "read_config",
     "read_manifest",
 ]
 
@@ -58,6 +59,13 @@ class LoadedConfig:
     policy: Policy
     manifests: tuple[Manifest, ...]
     warnings: tuple[str, ...] = ()
+    # The config dir's other manifests (read_config): ownership is judged over all of them.
+    others: tuple[Manifest, ...] = ()
+
+    @property
+    def environments(self) -> tuple[str, ...]:
+        """Every environment with a manifest among those loaded."""
+        return tuple(sorted(m.environment for m in (*self.manifests, *self.others)))
 
 
 def load_manifest(config_dir: Path, environment: str) -> Manifest:
@@ -133,6 +141,30 @@ def read_all(config_dir: Path, environments: list[str] | None = None) -> LoadedC
         for spec in manifest.services:
             remember(spec.env)
     return LoadedConfig(policy, tuple(manifests), tuple(warnings))
+
+
+def read_config(config_dir: Path, environments: list[str] | None = None) -> LoadedConfig:
+    """The manifests of `environments` (all when None or empty) and, as `others`, every other
+    manifest of the config dir: which environment owns a workload or a project can only be
+    judged over all of them. An invalid other manifest fails like a named one (exit 2,
+    naming it): nothing in the config dir is skipped. Warnings are those of the named
+    manifests."""
+    wanted = list(dict.fromkeys(environments or ()))
+    missing = [name for name in wanted if find_manifest(config_dir, name) is None]
+    if missing:
+        raise missing_manifests_error(config_dir, missing)
+    everything = read_all(config_dir)
+    by_name = {m.environment: m for m in everything.manifests}
+    chosen = [by_name[name] for name in wanted] if wanted else list(everything.manifests)
+    named = {m.environment for m in chosen}
+    others = tuple(m for m in everything.manifests if m.environment not in named)
+    foreign = tuple(m.path + end for m in others for end in (":", " "))
+    return LoadedConfig(
+        everything.policy,
+        tuple(chosen),
+        tuple(w for w in everything.warnings if not w.startswith(foreign)),
+        others,
+    )
 
 
 def _read_manifest(

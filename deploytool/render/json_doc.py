@@ -126,6 +126,7 @@ def gate_doc(result: GateResult) -> dict[str, Any]:
             "status": str(result.verdict.status),
             "exit_code": int(result.verdict.exit_code),
             "environments": [environment_doc(r, audit=True) for r in result.reports],
+            "warnings": list(result.warnings),
         }
         if result.shard is not None:
             # Lets `audit --merge` prove every shard is there before it says "in sync".

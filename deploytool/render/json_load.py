@@ -271,7 +271,10 @@ def load_gate(value: Any) -> GateResult:
         part = _mapping(doc["shard"], "shard")
         shard = (_int(part, "index", "shard"), _int(part, "count", "shard"))
     run = load_run(doc) if command == "audit" else None
-    return GateResult(command=command, reports=reports, verdict=verdict, shard=shard, run=run)
+    warnings = _items(doc, "warnings", "", _warning, required=False) if command == "audit" else ()
+    return GateResult(
+        command=command, reports=reports, verdict=verdict, shard=shard, run=run, warnings=warnings
+    )
 
 
 def load_run(doc: Doc) -> AuditRun | None:

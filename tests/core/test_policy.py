@@ -58,10 +58,6 @@ def test_every_default_name_is_e2e(name: str) -> None:
         ("PYTEST_RUNNING_X", False),
         ("ENVIRONMENT", False),
         ("", False),
-        # case-sensitive: look-alikes are not matches
-        ("e2e_testing", False),
-        ("pytest_running", False),
-        ("Run_e2e", False),
         # Cyrillic IE is not Latin E
         ("\u04152\u0415_TESTING", False),
     ],
@@ -78,20 +74,63 @@ def test_custom_names_and_patterns_replace_defaults() -> None:
     assert not policy.is_e2e_name("PYTEST_RUNNING")
 
 
+# ---------------------------------------------------------------- letter case
+
+EXACT = Policy(case_sensitive=True)
+CYRILLIC = "\u04152\u0415_TESTING"  # Cyrillic capital IE for both Es
+FULLWIDTH = "\uff25\uff12\uff25_TESTING"
+
+
 @pytest.mark.parametrize(
-    ("name", "imitates"),
+    ("name", "match_any_case", "lookalike_any_case", "match_exact", "lookalike_exact"),
     [
-        ("\u04152\u0415_TESTING", "E2E_TESTING"),  # Cyrillic capital IE
-        ("\u03952\u0395_TESTING", "E2E_TESTING"),  # Greek capital epsilon
-        ("e2e_testing", "E2E_TESTING"),
-        ("E2e_Testing", "E2E_TESTING"),
-        ("pytest_running", "PYTEST_RUNNING"),
-        ("run_e2e", "RUN_E2E"),  # matches a pattern once folded
-        ("\uff25\uff12\uff25_TESTING", "E2E_TESTING"),  # full-width, NFKC-folded
+        # default names in another case: leakage by default, a look-alike when exact
+        ("e2e_testing", True, None, False, "E2E_TESTING"),
+        ("Pytest_Running", True, None, False, "PYTEST_RUNNING"),
+        ("E2e_Testing", True, None, False, "E2E_TESTING"),
+        ("staging_e2e_test", True, None, False, "STAGING_E2E_TEST"),
+        # patterns in another case
+        ("e2e_anything", True, None, False, "E2E_ANYTHING"),
+        ("my_e2e_flag", True, None, False, "MY_E2E_FLAG"),
+        ("run_e2e", True, None, False, "RUN_E2E"),
+        ("Run_E2e", True, None, False, "RUN_E2E"),
+        # exact spellings match either way
+        ("E2E_TESTING", True, None, True, None),
+        ("RUN_E2E", True, None, True, None),
+        # Unicode look-alikes stay warnings whatever the case setting
+        (CYRILLIC, False, "E2E_TESTING", False, "E2E_TESTING"),
+        ("\u03952\u0395_TESTING", False, "E2E_TESTING", False, "E2E_TESTING"),  # Greek
+        (FULLWIDTH, False, "E2E_TESTING", False, "E2E_TESTING"),
+        ("\u04352\u0435_testing", False, "E2E_TESTING", False, "E2E_TESTING"),  # small IE
+        # only ASCII letters fold: a dotless i upper-cases to I in Python, yet it is a
+        # look-alike, not the name itself
+        ("PYTEST_RUNN\u0131NG", False, "PYTEST_RUNNING", False, "PYTEST_RUNNING"),
+        # unrelated names in any case
+        ("e2etesting", False, None, False, None),
+        ("environment", False, None, False, None),
+        ("pytest", False, None, False, None),
     ],
 )
-def test_lookalike_catches_imitations(name: str, imitates: str) -> None:
-    assert POLICY.lookalike(name) == imitates
+def test_case_matching(
+    name: str,
+    match_any_case: bool,
+    lookalike_any_case: str | None,
+    match_exact: bool,
+    lookalike_exact: str | None,
+) -> None:
+    assert POLICY.is_e2e_name(name) is match_any_case
+    assert POLICY.lookalike(name) == lookalike_any_case
+    assert EXACT.is_e2e_name(name) is match_exact
+    assert EXACT.lookalike(name) == lookalike_exact
+
+
+def test_custom_names_and_patterns_match_in_any_case() -> None:
+    policy = Policy(e2e_names=("My_Flag",), e2e_patterns=("test_*",))
+    assert policy.is_e2e_name("MY_FLAG") and policy.is_e2e_name("my_flag")
+    assert policy.is_e2e_name("TEST_X") and policy.is_e2e_name("Test_x")
+    exact = Policy(e2e_names=("My_Flag",), e2e_patterns=("test_*",), case_sensitive=True)
+    assert exact.is_e2e_name("My_Flag") and not exact.is_e2e_name("MY_FLAG")
+    assert exact.is_e2e_name("test_x") and not exact.is_e2e_name("TEST_X")
 
 
 @pytest.mark.parametrize(
@@ -102,8 +141,12 @@ def test_lookalike_is_none_for_exact_names_and_unrelated(name: str) -> None:
 
 
 def test_e2e_lookalikes_lists_only_imitations() -> None:
-    env_vars = [plain("E2E_TESTING", "1"), plain("e2e_testing", "1"), plain("HOST", "x")]
-    assert e2e_lookalikes(env_vars, POLICY) == [("e2e_testing", "E2E_TESTING")]
+    env_vars = [plain("E2E_TESTING", "1"), plain("e2e_testing", "1"), plain(CYRILLIC, "1")]
+    assert e2e_lookalikes(env_vars, POLICY) == [(CYRILLIC, "E2E_TESTING")]
+    assert e2e_lookalikes(env_vars, EXACT) == [
+        ("e2e_testing", "E2E_TESTING"),
+        (CYRILLIC, "E2E_TESTING"),
+    ]
 
 
 @pytest.mark.parametrize(
@@ -178,8 +221,23 @@ def test_every_e2e_var_of_every_service_is_reported() -> None:
     assert found == {("api", "E2E_TESTING"), ("api", "E2E_TEST_ENV"), ("web", "PYTEST_RUNNING")}
 
 
-def test_lookalike_in_production_is_not_a_violation() -> None:
-    m = prod_manifest(spec("api", (plain("e2e_testing", "1"),), project="netra-prod"))
+@pytest.mark.parametrize("name", ["e2e_testing", "Pytest_Running", "run_e2e"])
+def test_a_case_variant_in_production_is_leakage(name: str) -> None:
+    m = prod_manifest(spec("api", (plain(name, "1", line=4),), project="netra-prod"))
+    (violation,) = manifest_violations(m, POLICY)
+    assert (violation.rule, violation.variable) == (RULE_LEAKAGE, name)
+    assert manifest_violations(m, Policy(case_sensitive=True)) == []
+
+
+def test_a_case_variant_live_in_production_is_leakage() -> None:
+    live = [container((plain("e2e_testing", "1"),))]
+    (violation,) = live_violations("production", "api", live, POLICY)
+    assert (violation.variable, violation.source) == ("e2e_testing", "live")
+    assert live_violations("production", "api", live, Policy(case_sensitive=True)) == []
+
+
+def test_unicode_lookalike_in_production_is_not_a_violation() -> None:
+    m = prod_manifest(spec("api", (plain(CYRILLIC, "1"),), project="netra-prod"))
     assert manifest_violations(m, POLICY) == []
 
 
@@ -282,7 +340,7 @@ def test_live_violations_clean_service() -> None:
 
 
 def plain_env():
-    return (plain("HOST", "x"), plain("e2e_testing", "1"))
+    return (plain("HOST", "x"), plain("\u04152\u0415_TESTING", "1"))  # a look-alike only
 
 
 def test_live_violation_names_the_revision() -> None:

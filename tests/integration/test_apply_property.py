@@ -1,5 +1,6 @@
 """The invariant behind deploytool: a protected environment never receives an E2E variable,
-whatever the manifest says and whatever the flags. Generated manifests, real client, emulator."""
+in any letter case, whatever the manifest says and whatever the flags. Generated manifests,
+real client, emulator."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, find, given, settings
 from hypothesis import strategies as st
 
 from deploytool.cloudrun.connect import ConnectionSettings
@@ -31,7 +32,20 @@ E2E_LIKE = [
     "AUTH_E2E",
 ]
 PLAIN = ["ENVIRONMENT", "LOG_LEVEL", "FEATURE_X", "DB_HOST", "E2ETESTING", "TEST_MODE"]
-names = st.sampled_from(E2E_LIKE + PLAIN)
+
+
+def _case_variants(name: str) -> st.SearchStrategy[str]:
+    """`name` with any of its letters lower-cased: `e2e_testing`, `Pytest_Running`, ..."""
+    flips = st.lists(st.booleans(), min_size=len(name), max_size=len(name))
+    return flips.map(
+        lambda lower: "".join(c.lower() if f else c for c, f in zip(name, lower, strict=True))
+    )
+
+
+# E2E names and names matching the E2E patterns in any letter case (matching is
+# case-insensitive by default), and names that are no E2E names in any case.
+e2e_names = st.sampled_from(E2E_LIKE).flatmap(_case_variants)
+names = st.one_of(e2e_names, st.sampled_from(PLAIN).flatmap(_case_variants))
 values = st.text(alphabet="abc01-_", min_size=0, max_size=6)
 env_maps = st.dictionaries(names, values, max_size=5)
 _projects = itertools.count()
@@ -41,6 +55,18 @@ _projects = itertools.count()
 def running_emulator():
     with Emulator() as emulator:
         yield emulator
+
+
+@given(name=e2e_names)
+def test_every_generated_variant_is_an_e2e_name(name: str) -> None:
+    # The property below is only as strong as its names: each variant is an E2E name...
+    assert POLICY.is_e2e_name(name)
+
+
+def test_the_generated_names_include_case_variants() -> None:
+    # ...and the variants really leave upper case.
+    assert find(e2e_names, lambda name: name.startswith("e2e_")).startswith("e2e_")
+    assert find(e2e_names, lambda name: "_e2e" in name and name[0].isupper())
 
 
 @settings(

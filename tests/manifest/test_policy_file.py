@@ -52,8 +52,28 @@ def test_contract_policy(configs: Path) -> None:
             "environments: {prod: {projects: [b, a]}}\ne2e: {patterns: []}\n",
             Policy(e2e_patterns=(), pins=(("prod", ("b", "a")),)),
         ),
+        ("e2e: {case_sensitive: true}\n", Policy(case_sensitive=True)),
+        ("e2e: {case_sensitive: false}\n", Policy()),
+        (
+            "environments: {prod: {projects: [p], regions: [us-east1, europe-west4]}}\n",
+            Policy(pins=(("prod", ("p",)),), regions=(("prod", ("us-east1", "europe-west4")),)),
+        ),
+        (
+            "environments: {prod: {regions: [northamerica-northeast1]}}\n",
+            Policy(regions=(("prod", ("northamerica-northeast1",)),)),
+        ),
     ],
-    ids=["empty-file", "empty-mapping", "nothing-allowed", "own-names", "pins-no-patterns"],
+    ids=[
+        "empty-file",
+        "empty-mapping",
+        "nothing-allowed",
+        "own-names",
+        "pins-no-patterns",
+        "case-sensitive",
+        "case-insensitive",
+        "regions-and-pins",
+        "regions-without-pins",
+    ],
 )
 def test_absent_sections_keep_their_defaults(configs: Path, text: str, expected: Policy) -> None:
     write(configs, "policy.yaml", text)
@@ -103,6 +123,50 @@ CASES: list[tuple[str, str, list[str]]] = [
         "environments:\n  prod: {projects: [123]}  # <-\n",
         ["value 123 is a number", '"123"'],
     ),
+    (
+        "case-string",
+        'e2e:\n  case_sensitive: "true"  # <-\n',
+        ["case_sensitive: expected true or false", "a string"],
+    ),
+    (
+        "case-yes",
+        "e2e:\n  case_sensitive: yes  # <-\n",
+        ["case_sensitive: expected true or false", "yes"],
+    ),
+    ("case-number", "e2e:\n  case_sensitive: 1  # <-\n", ["expected true or false", "a number"]),
+    ("case-list", "e2e:\n  case_sensitive: [true]  # <-\n", ["expected true or false", "a list"]),
+    ("case-null", "e2e:\n  case_sensitive:  # <-\n", ["expected true or false", "null"]),
+    (
+        "case-typo",
+        "e2e:\n  case_sensitiv: true  # <-\n",
+        ["unknown key in policy e2e", "did you mean case_sensitive:?"],
+    ),
+    (
+        "region-upper",
+        "environments:\n  prod:\n    regions: [us-east1, US-EAST1]  # <-\n",
+        ["prod: regions:", "'US-EAST1' is not a Cloud Run region name"],
+    ),
+    (
+        "region-slash",
+        "environments:\n  prod:\n    regions: [us-central1/x]  # <-\n",
+        ["'us-central1/x' is not a Cloud Run region name"],
+    ),
+    (
+        "region-space",
+        "environments:\n  prod:\n    regions: [US CENTRAL]  # <-\n",
+        ["'US CENTRAL' is not a Cloud Run region name"],
+    ),
+    (
+        "region-string",
+        "environments:\n  prod:\n    regions: us-east1  # <-\n",
+        ["regions: expected a list of Cloud Run regions", "found a string"],
+    ),
+    (
+        "regions-empty",
+        "environments:\n  prod:\n    regions: []  # <-\n",
+        ["prod: regions: is empty"],
+    ),
+    ("region-number", "environments:\n  prod: {regions: [1]}  # <-\n", ["value 1 is a number"]),
     ("not-mapping", "- e2e  # <-\n", ["top level: expected a mapping", "found a list"]),
     ("syntax", "e2e: [\n", ["YAML syntax error"]),
     (

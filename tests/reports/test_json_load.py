@@ -20,8 +20,14 @@ from tests.reports import sample
         sample.green(),
         sample.audit(),
         GateResult("diff", (sample.staging(),), sample.staging().verdict),
+        GateResult(
+            "audit",
+            (sample.staging(),),
+            sample.staging().verdict,
+            warnings=("configs/policy.yaml:3: e2e.names drops the default E2E name X",),
+        ),
     ],
-    ids=["audit", "green", "empty-audit", "diff"],
+    ids=["audit", "green", "empty-audit", "diff", "audit-with-policy-warnings"],
 )
 def test_round_trip(result):
     doc = gate_doc(result)

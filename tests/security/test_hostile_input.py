@@ -296,7 +296,6 @@ def test_a_100k_character_service_name_is_refused_in_a_short_message(config_dir:
 LOOKALIKES = {
     "cyrillic": ("lookalike_cyrillic.yaml", "'\\u04152\\u0415_TESTING'"),
     "full-width": ("lookalike_fullwidth.yaml", "'\\uff25\\uff12\\uff25_TESTING'"),
-    "lower-case": ("lookalike_lowercase.yaml", "'e2e_testing'"),
 }
 
 
@@ -323,11 +322,29 @@ def test_lookalike_of_an_e2e_name_in_production_is_reported(config_dir: Path, ca
     assert reported.startswith(warning.removeprefix("warning: ")), reported
 
 
+def test_a_lower_case_e2e_name_in_production_is_leakage(config_dir: Path) -> None:
+    """Names match in any letter case (settings loaders read `e2e_testing` as E2E_TESTING):
+    the lower-case corpus file is leakage, exit 4; with `e2e.case_sensitive: true` it is a
+    look-alike again: exit 0 and a warning."""
+    path = config_dir / "production.yaml"
+    path.write_bytes((CORPUS / "lookalike_lowercase.yaml").read_bytes())
+
+    leak = run_in_process(config_dir, "production")
+    (config_dir / POLICY).write_bytes(b"e2e: {case_sensitive: true}\n")
+    exact = run_in_process(config_dir, "production")
+
+    assert leak.code == 4, leak.describe()
+    assert f"{path}:8: e2e_testing is an E2E/test variable" in leak.stdout, leak.describe()
+    assert exact.code == 0, exact.describe()
+    warning = f"warning: {path}:8: 'e2e_testing' looks like the E2E variable E2E_TESTING"
+    assert warning in exact.stderr, exact.describe()
+
+
 def test_a_long_lookalike_name_gives_a_short_warning(config_dir: Path) -> None:
-    """A 30,000-character name (under Cloud Run's 32768 limit) matching `E2E_*` once upper-
-    cased: the warning must shorten it as every other message does (nodes.shown), not echo
-    30 KB into the CI log."""
-    name = b"e2e_" + b"X" * 29_996
+    """A 30,000-character name (under Cloud Run's 32768 limit) matching `E2E_*` once its
+    Cyrillic letters are folded: the warning must shorten it as every other message does
+    (nodes.shown), not echo 30 KB into the CI log."""
+    name = "\u04152\u0415_".encode() + b"X" * 29_994
     path = place(config_dir, MANIFEST, HEAD + b"      ? " + name + b'\n      : "1"\n')
 
     run = run_in_process(config_dir, "staging")

@@ -75,8 +75,14 @@ def merge_reports(paths: Sequence[Path], *, run_id: str | None = None) -> GateRe
             merged.setdefault(report.environment, _Environment()).add(report, path)
     _require_every_shard(shards)
     reports = tuple(env.report(name) for name, env in merged.items())
+    # The policy's warnings are the same in every shard of one run: say them once.
+    warnings = tuple(dict.fromkeys(w for _path, shard in loaded for w in shard.warnings))
     return GateResult(
-        command="audit", reports=reports, verdict=combine(r.verdict for r in reports), run=run
+        command="audit",
+        reports=reports,
+        verdict=combine(r.verdict for r in reports),
+        run=run,
+        warnings=warnings,
     )
 
 

@@ -204,3 +204,11 @@ def test_shards_of_different_runs_disagreeing_on_a_service(tmp_path):
         merge_reports(paths)
     assert "api" in caught.value.message and str(paths[1]) in caught.value.message
     assert str(paths[0]) in caught.value.message
+
+
+def test_the_policy_warnings_of_a_run_survive_the_merge_once(tmp_path):
+    said = ("configs/policy.yaml:2: e2e.names drops the default E2E name PYTEST_RUNNING",)
+    zero, one = (replace(result, warnings=said) for result in shards())
+    merged = merge_reports(shard_files(tmp_path, zero, one))
+    assert merged.warnings == said
+    assert gate_doc(merged)["warnings"] == list(said)

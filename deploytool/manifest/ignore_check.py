@@ -11,7 +11,7 @@ Matching is the diff's own (`core.diff.is_ignored`), so this check and the gate 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from deploytool.core.diff import is_ignored
@@ -37,6 +37,7 @@ def check_ignored_declarations(
     top_ignore: Sequence[Entry],
     e2e: E2ESet | None,
     problems: Problems,
+    is_leak: Callable[[str], bool] = lambda _name: False,
 ) -> None:
     """Report every (declaration, ignore entry) pair that overlaps, once per pair: a manifest
     ignore matching an e2e variable is one problem naming every workload it applies to."""
@@ -53,6 +54,10 @@ def check_ignored_declarations(
             (entry, f"the ignore of {label}") for entry in workload.ignore
         ]
         for var, where in declared:
+            if is_leak(var.name):
+                # A leak in a protected environment is exit 4 (the policy reports it), not
+                # an invalid manifest: the stronger finding must not be hidden behind exit 2.
+                continue
             for entry, scope in scopes:
                 if not is_ignored(var.name, (entry.key,)):
                     continue

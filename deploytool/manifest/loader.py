@@ -55,7 +55,10 @@ def build_manifest(
     workloads = _services(services_entry, project, default_region, ignore, problems)
     specs = [w.spec for w in workloads]
     e2e = read_e2e(top.get("e2e"), specs, problems)
-    check_ignored_declarations(workloads, ignore, e2e, problems)
+    protected = policy.is_protected(environment)
+    check_ignored_declarations(
+        workloads, ignore, e2e, problems, lambda name: protected and policy.is_e2e_name(name)
+    )
     warnings = manifest_warnings(problems.path, specs, e2e, policy)
     if e2e is not None:
         specs = [merge_e2e(spec, e2e, problems) for spec in specs]

@@ -141,3 +141,22 @@ def test_other_files_in_the_config_dir_are_left_alone(emulator, cli, root):
     result = cli("audit", "--config-dir", str(root), emulator=emulator)
 
     assert result.exit_code == 0, result.output
+
+
+def test_a_protected_environment_declaring_and_ignoring_an_e2e_name_is_leakage(emulator, cli, root):
+    # Exit 4 wins over "invalid manifest": the leak is the finding that must page someone.
+    write(
+        root,
+        "production.yaml",
+        PRODUCTION_IGNORING_E2E.replace(
+            "{env: {ENVIRONMENT: production}}", '{env: {ENVIRONMENT: production, E2E_TESTING: "1"}}'
+        ),
+    )
+    put(emulator, "p-prod", {"ENVIRONMENT": "production"})
+
+    checked = cli("validate", "--config-dir", str(root))
+    gated = cli("diff", "production", "--config-dir", str(root), emulator=emulator)
+
+    for result in (checked, gated):
+        assert result.exit_code == 4, result.output
+        assert "E2E_TESTING" in result.output

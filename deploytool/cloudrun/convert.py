@@ -19,6 +19,7 @@ from deploytool.redaction import remember
 
 _SUCCEEDED = run_v2.Condition.State.CONDITION_SUCCEEDED
 _FAILED = run_v2.Condition.State.CONDITION_FAILED
+_LATEST = run_v2.TrafficTargetAllocationType.TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST
 
 
 def split_name(resource: str) -> tuple[str, str, str]:
@@ -88,7 +89,11 @@ def service_from_proto(service: run_v2.Service) -> LiveService:
         ready=ready,
         condition_message=condition.message,
         traffic=tuple(
-            TrafficShare(short(t.revision), t.percent)
+            TrafficShare(
+                short(t.revision),
+                t.percent,
+                follows_latest=t.type_ == _LATEST,
+            )
             for t in service.traffic_statuses
             if t.revision
         ),

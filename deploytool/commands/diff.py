@@ -11,6 +11,7 @@ from deploytool.commands.live import read_snapshot
 from deploytool.commands.results import GateResult
 from deploytool.core.gate import evaluate
 from deploytool.core.model import Manifest
+from deploytool.core.policy import Policy
 from deploytool.core.report import EnvironmentReport, LiveSnapshot
 from deploytool.errors import UsageError
 from deploytool.manifest import read_all
@@ -41,6 +42,7 @@ class GateRead:
     manifest: Manifest
     snapshot: LiveSnapshot
     report: EnvironmentReport
+    policy: Policy
 
 
 def read_gate(
@@ -62,7 +64,7 @@ def read_gate(
         all_serving=loaded.policy.is_protected(environment),
     )
     report = evaluate(manifest, loaded.policy, snapshot, only=only, warnings=tuple(loaded.warnings))
-    return GateRead(manifest, snapshot, report)
+    return GateRead(manifest, snapshot, report, loaded.policy)
 
 
 def run(

@@ -142,6 +142,9 @@ class TrafficShare:
 
     revision: str
     percent: int
+    # A LATEST target moves to the next revision on its own; a share pinned by name stays
+    # on this revision after a write. Unknown means pinned: the cautious reading for apply.
+    follows_latest: bool = False
 
 
 @dataclass(frozen=True)

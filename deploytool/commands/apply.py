@@ -7,31 +7,28 @@ remain that it cannot remove. The exit code after writing is the gate read back 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from deploytool.commands.apply_service import (
-    Forbidden,
     Outcome,
     ServiceOutcome,
-    annotations_for,
     plan_from_live,
-    refuse_e2e,
 )
 from deploytool.commands.apply_verify import judge, verdict_after, verify_written
 from deploytool.commands.audit_log import AuditLog
 from deploytool.commands.diff import read_gate
+from deploytool.commands.preflight import preflight_all
 from deploytool.commands.rollout import write_all
 from deploytool.core.diff import ChangeKind, ServiceStatus
 from deploytool.core.gate import evaluate
 from deploytool.core.model import ServiceSpec
-from deploytool.core.plan import ServicePlan, same_plan
+from deploytool.core.plan import ServicePlan
 from deploytool.core.remediation import LeakPiece, after_writes, describe
 from deploytool.core.report import EnvironmentReport
 from deploytool.core.verdict import Status, Verdict, combine, verdict_for
-from deploytool.errors import ExitCode, LiveStateError, UsageError
+from deploytool.errors import ExitCode, UsageError
 
 if TYPE_CHECKING:
     from deploytool.cloudrun.gateway import CloudRunGateway
@@ -184,7 +181,9 @@ def run(
     audit = AuditLog(options.audit_log or (Path(".deploytool") / "audit.jsonl"))
     if not options.dry_run:
         audit.check_writable()
-    preflight = _preflight(gateway, plans, options, environment, forbidden)
+    preflight = preflight_all(
+        gateway, plans, options.parallel, options.rollout_timeout, environment, forbidden
+    )
     if any(o.outcome is Outcome.REFUSED for o in preflight):
         return done(Status.LEAKAGE, preflight, note="refused: nothing was written")
     if any(o.outcome in (Outcome.FAILED, Outcome.CONFLICT) for o in preflight):
@@ -234,75 +233,3 @@ def run(
         checked.note,
         verify=checked.report,
     )
-
-
-def _preflight(
-    gateway: CloudRunGateway,
-    plans: list[tuple[ServicePlan, ServiceSpec]],
-    options: ApplyOptions,
-    environment: str,
-    forbidden: Forbidden | None,
-) -> list[ServiceOutcome]:
-    """A server-side validateOnly update of each service: what Cloud Run would reject is
-    caught before anything is written anywhere."""
-    from deploytool.cloudrun.writer import build_update, fetch, send_update
-
-    def check(item: tuple[ServicePlan, ServiceSpec]) -> ServiceOutcome:
-        plan, spec = item
-        try:
-            fetched = fetch(gateway, plan.project, plan.region, plan.service)
-            fresh = plan_from_live(spec, fetched.live)
-            if not same_plan(fresh.changes, plan.changes):
-                return ServiceOutcome(
-                    plan.service,
-                    plan.project,
-                    plan.region,
-                    Outcome.CONFLICT,
-                    plan.changes,
-                    new_changes=fresh.changes,
-                    message="the service changed since the plan was shown; nothing was "
-                    "written. Review the new plan and re-run apply",
-                )
-            update = build_update(
-                fetched, fresh.container, fresh.new_env, annotations_for(fresh, spec)
-            )
-            refusal = refuse_e2e(update, forbidden, environment)
-            if refusal is not None:
-                return ServiceOutcome(
-                    plan.service,
-                    plan.project,
-                    plan.region,
-                    Outcome.REFUSED,
-                    plan.changes,
-                    message=refusal,
-                )
-            # A validate-only call changes nothing, so it needs no etag guard; sending one
-            # would only turn a harmless concurrent redeploy into a failed preflight.
-            update.etag = ""
-            send_update(
-                gateway, update, validate_only=True, rollout_timeout=options.rollout_timeout
-            )
-        except LiveStateError as exc:
-            return ServiceOutcome(
-                plan.service,
-                plan.project,
-                plan.region,
-                Outcome.FAILED,
-                plan.changes,
-                message=_describe(exc),
-            )
-        return ServiceOutcome(
-            plan.service,
-            plan.project,
-            plan.region,
-            Outcome.PENDING,
-            plan.changes,
-            message="preflight passed",
-        )
-
-    with ThreadPoolExecutor(max_workers=max(1, options.parallel)) as pool:
-        return list(pool.map(check, plans))
-
-
-def _describe(exc: LiveStateError) -> str:
-    return f"{exc.message} ({exc.hint})" if exc.hint else exc.message

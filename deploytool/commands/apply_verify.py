@@ -155,9 +155,10 @@ def judge(
     return checked
 
 
-def _serving_gap(diff: ServiceDiff, live: LiveService) -> tuple[Outcome, str, str]:
+def _serving_gap(diff: ServiceDiff, live: LiveService) -> tuple[Outcome, str, str | None]:
     """Older revisions with other env still serve: the written one serves nothing
-    (traffic pinned elsewhere) or only a share (a canary)."""
+    (traffic pinned elsewhere), only a share (a canary), or all of it while tagged older
+    revisions stay reachable."""
     new = live.latest_ready_revision
     share = sum(s.percent for s in live.traffic if s.revision == new)
     older = ", ".join(
@@ -171,6 +172,15 @@ def _serving_gap(diff: ServiceDiff, live: LiveService) -> tuple[Outcome, str, st
             f"the template's revision {new} receives no traffic: traffic is pinned to "
             f"{older}. Route it: `{to_latest}` (or `--to-revisions {new}=100`)",
             to_latest,
+        )
+    if share >= 100:
+        # Only revisions at 0% differ: reachable through their tags, not through the service.
+        untag = update_traffic_command(live.name, live.project, live.region, "--remove-tags TAG")
+        return (
+            Outcome.PARTIALLY_SERVING,
+            f"the template's revision {new} serves all traffic, but older revisions with other "
+            f"env are still reachable through their tags: {older}. Remove the tags (`{untag}`)",
+            untag,
         )
     return (
         Outcome.PARTIALLY_SERVING,

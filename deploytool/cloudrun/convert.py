@@ -103,7 +103,15 @@ def _traffic(service: run_v2.Service) -> tuple[TrafficShare, ...]:
         if not revision and status.type_ == _LATEST:
             revision = service.latest_ready_revision
         if revision:
-            out.append(TrafficShare(short(revision), status.percent, status.tag, status.uri))
+            out.append(
+                TrafficShare(
+                    short(revision),
+                    status.percent,
+                    status.tag,
+                    status.uri,
+                    follows_latest=status.type_ == _LATEST,
+                )
+            )
     return tuple(out)
 
 

@@ -63,6 +63,11 @@ def build_update(
     return service
 
 
+def sent_env(service: Any) -> list[tuple[str, str]]:
+    """(container, variable name) of every env entry in an update about to be sent."""
+    return [(c.name, e.name) for c in service.template.containers for e in c.env]
+
+
 def rollout_polling(deadline: float) -> gretry.Retry:
     """Poll the operation from 0.2 s, backing off to 5 s: api_core's default waits a whole
     second before the first look, which dominates short rollouts."""

@@ -1,9 +1,12 @@
-"""`deploytool apply ENV`: plan → policy → confirm → preflight → write → roll out → verify."""
+"""`deploytool apply ENV`: plan → policy → confirm → preflight → write → roll out → verify.
+
+In a protected environment live leakage on managed containers is removed by the write itself
+(the plan drops undeclared variables); apply refuses, writing nothing, only when leakage would
+remain that it cannot remove. The exit code after writing is the gate read back from live."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -11,18 +14,21 @@ from typing import TYPE_CHECKING
 from deploytool.commands.apply_service import (
     Outcome,
     ServiceOutcome,
-    annotations_for,
     plan_from_live,
 )
+from deploytool.commands.apply_verify import judge, verdict_after, verify_written
 from deploytool.commands.audit_log import AuditLog
 from deploytool.commands.diff import read_gate
+from deploytool.commands.preflight import preflight_all
 from deploytool.commands.rollout import write_all
-from deploytool.core.diff import ServiceStatus
+from deploytool.core.diff import ChangeKind, ServiceStatus
+from deploytool.core.gate import evaluate
 from deploytool.core.model import ServiceSpec
-from deploytool.core.plan import ServicePlan, same_plan
+from deploytool.core.plan import ServicePlan
+from deploytool.core.remediation import LeakPiece, after_writes, describe
 from deploytool.core.report import EnvironmentReport
-from deploytool.core.verdict import Status, Verdict, verdict_for
-from deploytool.errors import ExitCode, LiveStateError, UsageError
+from deploytool.core.verdict import Status, Verdict, combine, verdict_for
+from deploytool.errors import ExitCode, UsageError
 
 if TYPE_CHECKING:
     from deploytool.cloudrun.gateway import CloudRunGateway
@@ -36,6 +42,9 @@ class ApplyResult:
     verdict: Verdict
     dry_run: bool
     note: str | None = None
+    # Live leakage apply would leave in place (it then wrote nothing), each with its remedy.
+    remaining_leaks: tuple[LeakPiece, ...] = ()
+    verify: EnvironmentReport | None = None  # the gate read back after the writes
 
 
 @dataclass(frozen=True)
@@ -67,18 +76,26 @@ def run(
 ) -> ApplyResult:
     """`confirm` is None when nobody can answer (stdin is not a terminal)."""
     gate = read_gate(config_dir, environment, services, gateway, options.parallel)
-    manifest, snapshot, report = gate.manifest, gate.snapshot, gate.report
+    manifest, snapshot, report, policy = gate.manifest, gate.snapshot, gate.report, gate.policy
+    protected = policy.is_protected(environment)
 
     def done(
-        status: Status, outcomes: Sequence[ServiceOutcome] = (), note: str | None = None
+        status: Status,
+        outcomes: Sequence[ServiceOutcome] = (),
+        note: str | None = None,
+        remaining: tuple[LeakPiece, ...] = (),
     ) -> ApplyResult:
+        # Nothing was written: live is as the gate read it, so a leak seen there stays a 4.
+        verdict = combine(
+            [verdict_for(status)] + ([verdict_for(Status.LEAKAGE)] if report.violations else [])
+        )
         return ApplyResult(
-            environment, report, tuple(outcomes), verdict_for(status), options.dry_run, note
+            environment, report, tuple(outcomes), verdict, options.dry_run, note, remaining
         )
 
     show_plan(report)
-    if report.violations:
-        # Policy before any write: nothing below this line runs for a violating environment.
+    if any(v.source != "live" for v in report.violations):
+        # The manifests themselves break the policy: nothing below runs, whatever is live.
         return done(Status.LEAKAGE, note="policy violations: nothing was written")
     if report.errors:
         return done(Status.ERROR, note="live state could not be read: nothing was written")
@@ -111,9 +128,47 @@ def run(
         )
         plans.append((plan_from_live(spec, live), spec))
 
+    if report.violations:
+        # Live leakage: allowed to go on only if the planned writes remove every piece.
+        after = after_writes(snapshot, [plan for plan, _ in plans])
+        left = evaluate(
+            manifest, policy, after, only={d.service for d in report.services}, others=gate.others
+        )
+        if left.violations:
+            pieces = describe(left.violations, after, manifest, {p.service for p, _ in plans})
+            return done(
+                Status.LEAKAGE,
+                note="leakage would remain that apply cannot remove: nothing was written. "
+                "Remove each piece listed, then re-run apply",
+                remaining=pieces,
+            )
+    removing = {
+        (plan.project, plan.region, plan.service): tuple(
+            c.name
+            for c in plan.changes
+            if c.kind is ChangeKind.UNEXPECTED and protected and policy.is_e2e_name(c.name)
+        )
+        for plan, _ in plans
+    }
+
     if blocked:
         return done(Status.ERROR, blocked, note="nothing was written")
     if not plans:
+        # Nothing to write, but the gate may still see drift (older revisions serving other
+        # env): that is said with the command that fixes it, never reported as in sync.
+        idle = [
+            judge(
+                ServiceOutcome(d.service, d.project, d.region, Outcome.UNCHANGED), report, snapshot
+            )
+            for d in report.services
+            if d.status is ServiceStatus.DRIFT
+        ]
+        if idle:
+            return ApplyResult(
+                environment, report, tuple(idle), verdict_after(idle, report), options.dry_run,
+                "nothing apply can write: the templates match the manifest, but what serves "
+                "does not (see each service)",
+            )  # fmt: skip
         return done(Status.IN_SYNC, note="nothing to do: live already matches the manifest")
     if not options.dry_run and not options.yes:
         if confirm is None:
@@ -124,10 +179,15 @@ def run(
         if not confirm(len(plans)):
             return done(Status.DRIFT, note="not confirmed: nothing was written")
 
+    forbidden = policy.is_e2e_name if protected else None
     audit = AuditLog(options.audit_log or (Path(".deploytool") / "audit.jsonl"))
     if not options.dry_run:
         audit.check_writable()
-    preflight = _preflight(gateway, plans, options)
+    preflight = preflight_all(
+        gateway, plans, options.parallel, options.rollout_timeout, environment, forbidden
+    )
+    if any(o.outcome is Outcome.REFUSED for o in preflight):
+        return done(Status.LEAKAGE, preflight, note="refused: nothing was written")
     if any(o.outcome in (Outcome.FAILED, Outcome.CONFLICT) for o in preflight):
         return done(
             Status.ERROR,
@@ -152,6 +212,7 @@ def run(
         rollout_timeout=options.rollout_timeout,
         progress=progress,
         notify=notify,
+        forbidden=forbidden,
     )
     if interrupted is not None:
         return ApplyResult(
@@ -162,63 +223,21 @@ def run(
             options.dry_run,
             interrupted,
         )
-    failed = any(o.outcome in (Outcome.FAILED, Outcome.CONFLICT) for o in outcomes)
-    return done(Status.ERROR if failed else Status.IN_SYNC, outcomes)
-
-
-def _preflight(
-    gateway: CloudRunGateway, plans: list[tuple[ServicePlan, ServiceSpec]], options: ApplyOptions
-) -> list[ServiceOutcome]:
-    """A server-side validateOnly update of each service: what Cloud Run would reject is
-    caught before anything is written anywhere."""
-    from deploytool.cloudrun.writer import build_update, fetch, send_update
-
-    def check(item: tuple[ServicePlan, ServiceSpec]) -> ServiceOutcome:
-        plan, spec = item
-        try:
-            fetched = fetch(gateway, plan.project, plan.region, plan.service)
-            fresh = plan_from_live(spec, fetched.live)
-            if not same_plan(fresh.changes, plan.changes):
-                return ServiceOutcome(
-                    plan.service,
-                    plan.project,
-                    plan.region,
-                    Outcome.CONFLICT,
-                    plan.changes,
-                    new_changes=fresh.changes,
-                    message="the service changed since the plan was shown; nothing was "
-                    "written. Review the new plan and re-run apply",
-                )
-            update = build_update(
-                fetched, fresh.container, fresh.new_env, annotations_for(fresh, spec)
-            )
-            # A validate-only call changes nothing, so it needs no etag guard; sending one
-            # would only turn a harmless concurrent redeploy into a failed preflight.
-            update.etag = ""
-            send_update(
-                gateway, update, validate_only=True, rollout_timeout=options.rollout_timeout
-            )
-        except LiveStateError as exc:
-            return ServiceOutcome(
-                plan.service,
-                plan.project,
-                plan.region,
-                Outcome.FAILED,
-                plan.changes,
-                message=_describe(exc),
-            )
-        return ServiceOutcome(
-            plan.service,
-            plan.project,
-            plan.region,
-            Outcome.PENDING,
-            plan.changes,
-            message="preflight passed",
-        )
-
-    with ThreadPoolExecutor(max_workers=max(1, options.parallel)) as pool:
-        return list(pool.map(check, plans))
-
-
-def _describe(exc: LiveStateError) -> str:
-    return f"{exc.message} ({exc.hint})" if exc.hint else exc.message
+    checked = verify_written(
+        gateway,
+        manifest,
+        policy,
+        outcomes,
+        removing,
+        parallel=options.parallel,
+        others=gate.others,
+    )
+    return ApplyResult(
+        environment,
+        report,
+        checked.outcomes,
+        checked.verdict,
+        options.dry_run,
+        checked.note,
+        verify=checked.report,
+    )

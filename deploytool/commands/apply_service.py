@@ -1,15 +1,17 @@
 """Writing one service: re-read, check the approved plan still holds, write with the etag,
-wait for the rollout, re-read and verify. Concurrent changes are never overwritten blindly."""
+wait for the rollout, re-read for the record. Concurrent changes are never overwritten
+blindly. Whether what was written serves is decided afterwards by the gate (apply_verify)."""
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from deploytool.commands.audit_log import AuditLog, entry_for
-from deploytool.core.diff import EnvChange, diff_env
+from deploytool.core.diff import EnvChange, ServiceDiff
 from deploytool.core.fingerprint import (
     APPLIED_ANNOTATION,
     FINGERPRINT_ANNOTATION,
@@ -26,15 +28,23 @@ if TYPE_CHECKING:
 
 MAX_CONFLICT_RETRIES = 3
 
+Forbidden = Callable[[str], bool]  # variable name -> must never be written
+
 
 class Outcome(StrEnum):
-    APPLIED = "applied"  # written, rolled out, verified
+    APPLIED = "applied"  # written, rolled out, and (after the gate read back) verified
     UNCHANGED = "unchanged"  # nothing to do
     PENDING = "pending"  # dry run: would change
-    FAILED = "failed"  # could not be written or verified
+    FAILED = "failed"  # could not be written, or its rollout failed
     CONFLICT = "conflict"  # changed by someone else; the new plan differs from the approved one
     SKIPPED = "skipped"  # not attempted (the run stopped first)
     INTERRUPTED = "interrupted"
+    REFUSED = "refused"  # not written: the env to send carried an E2E name (protected env)
+    # Written and rolled out, but the gate read back from live disagrees (see apply_verify):
+    NOT_SERVING = "not_serving"  # the new revision gets no traffic; older env still serves
+    PARTIALLY_SERVING = "partially_serving"  # a canary: older revisions with other env serve too
+    DRIFTED = "drifted"  # the template differs again (changed by someone else since)
+    LEAKAGE = "leakage"  # E2E variables live on it after the write
 
 
 @dataclass(frozen=True)
@@ -47,6 +57,9 @@ class ServiceOutcome:
     revision: str | None = None
     message: str | None = None
     new_changes: tuple[EnvChange, ...] = field(default=())  # the re-plan after a conflict
+    removed_leaks: tuple[str, ...] = ()  # E2E variables this write removed, verified gone
+    traffic_command: str | None = None  # routes traffic to what was written
+    verified: ServiceDiff | None = None  # the gate's read-back of this service
 
 
 def plan_from_live(spec: ServiceSpec, live: LiveService) -> ServicePlan:
@@ -74,7 +87,10 @@ def write_service(
     audit: AuditLog,
     rollout_timeout: float,
     cancel: threading.Event | None = None,
+    forbidden: Forbidden | None = None,
 ) -> ServiceOutcome:
+    """`forbidden` (a protected environment: the policy's E2E matcher) is the last guard: an
+    update whose env carries a matching name is never sent."""
     from deploytool.cloudrun.writer import build_update, fetch, send_update
 
     def result(outcome: Outcome, **fields: Any) -> ServiceOutcome:
@@ -107,6 +123,9 @@ def write_service(
                 "written. Review the new plan and re-run apply",
             )
         update = build_update(fetched, plan.container, plan.new_env, annotations_for(plan, spec))
+        refusal = refuse_e2e(update, forbidden, environment)
+        if refusal is not None:
+            return result(Outcome.REFUSED, changes=approved.changes, message=refusal)
         if cancel is not None and cancel.is_set() and not sent:
             return result(
                 Outcome.SKIPPED,
@@ -133,6 +152,27 @@ def write_service(
     )
 
 
+def refuse_e2e(update: Any, forbidden: Forbidden | None, environment: str) -> str | None:
+    """Why the exact update about to be sent must not be (None: it may)."""
+    from deploytool.cloudrun.writer import sent_env
+
+    if forbidden is None:
+        return None
+    hits = sorted(
+        {
+            f"{name} (container {container})"
+            for container, name in sent_env(update)
+            if forbidden(name)
+        }
+    )
+    if not hits:
+        return None
+    return (
+        f"not written: the update would carry {', '.join(hits)} into protected environment "
+        f"{environment!r}; apply never writes an E2E variable there. Run `deploytool diff`"
+    )
+
+
 def approved_for(approved: ServicePlan, now: ServicePlan) -> ServicePlan:
     """The approved changes with the container the service has now."""
     return ServicePlan(
@@ -154,8 +194,9 @@ def _verify(
     audit: AuditLog,
     lost: str | None = None,
 ) -> ServiceOutcome:
-    """Re-read and diff again. `lost` says the rollout could not be followed, so readiness is
-    checked here instead."""
+    """Re-read for the record (and, when `lost`, to see whether the rollout finished).
+    Whether live now matches the manifest is the gate's to say, after every write
+    (apply_verify), so nothing here diffs env."""
     from deploytool.cloudrun.writer import fetch
 
     try:
@@ -171,17 +212,11 @@ def _verify(
             changes=plan.changes,
             message=message + "; run `deploytool diff`",
         )
-    container = select_container(after.live.containers, plan.container)
-    left = diff_env(spec.env, container.env if container else (), spec.ignore, spec.project)
     revision = after.live.latest_ready_revision
 
     def result(outcome: Outcome, **fields: Any) -> ServiceOutcome:
         return ServiceOutcome(spec.name, spec.project, spec.region, outcome, **fields)
 
-    if left:
-        message = f"still differs after the rollout: {', '.join(c.name for c in left)}"
-        _record(audit, environment, gateway, spec, plan, before, after, "failed", message)
-        return result(Outcome.FAILED, changes=plan.changes, revision=revision, message=message)
     if lost is not None:
         live = after.live
         if live.ready is False or live.latest_ready_revision != live.latest_created_revision:

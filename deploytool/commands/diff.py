@@ -11,6 +11,7 @@ from deploytool.commands.live import read_snapshot
 from deploytool.commands.results import GateResult
 from deploytool.core.gate import evaluate
 from deploytool.core.model import Manifest
+from deploytool.core.policy import Policy
 from deploytool.core.regions import checked_regions
 from deploytool.core.report import EnvironmentReport, LiveSnapshot
 from deploytool.errors import UsageError
@@ -42,6 +43,8 @@ class GateRead:
     manifest: Manifest
     snapshot: LiveSnapshot
     report: EnvironmentReport
+    policy: Policy
+    others: tuple[Manifest, ...] = ()  # every other environment's manifest (ownership)
 
 
 def read_gate(
@@ -78,7 +81,7 @@ def read_gate(
         warnings=tuple(loaded.warnings),
         others=loaded.others,
     )
-    return GateRead(manifest, snapshot, report)
+    return GateRead(manifest, snapshot, report, loaded.policy, loaded.others)
 
 
 def run(

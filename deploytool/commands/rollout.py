@@ -9,7 +9,12 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from deploytool.commands import parallel
-from deploytool.commands.apply_service import Outcome, ServiceOutcome, write_service
+from deploytool.commands.apply_service import (
+    Forbidden,
+    Outcome,
+    ServiceOutcome,
+    write_service,
+)
 from deploytool.commands.audit_log import AuditLog, entry_for
 from deploytool.core.model import ServiceSpec
 from deploytool.core.plan import ServicePlan
@@ -31,6 +36,7 @@ def write_all(
     rollout_timeout: float,
     progress: Callable[[ServiceOutcome], None] | None = None,
     notify: Callable[[str], None] = lambda _msg: None,
+    forbidden: Forbidden | None = None,
 ) -> tuple[list[ServiceOutcome], str | None]:
     """Outcomes in input order, and a note when the run was interrupted (None otherwise)."""
     cancel = threading.Event()
@@ -46,6 +52,7 @@ def write_all(
                 audit=audit,
                 rollout_timeout=rollout_timeout,
                 cancel=cancel,
+                forbidden=forbidden,
             )
         except LiveStateError as exc:
             message = f"{exc.message} ({exc.hint})" if exc.hint else exc.message

@@ -145,6 +145,9 @@ class TrafficShare:
     percent: int
     tag: str = ""
     uri: str = ""
+    # A LATEST target moves to the next revision on its own; a share pinned by name stays
+    # on this revision after a write. Unknown means pinned: the cautious reading for apply.
+    follows_latest: bool = False
 
 
 @dataclass(frozen=True)

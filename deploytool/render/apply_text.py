@@ -8,6 +8,7 @@ from rich.text import Text
 
 from deploytool.commands.apply import ApplyResult
 from deploytool.commands.apply_service import Outcome
+from deploytool.core.remediation import LeakPiece
 from deploytool.core.report import EnvironmentReport
 from deploytool.render.escape import shown
 from deploytool.render.text import (
@@ -27,6 +28,11 @@ OUTCOME_STYLE = {
     Outcome.CONFLICT: "bold red",
     Outcome.SKIPPED: "yellow",
     Outcome.INTERRUPTED: "bold red",
+    Outcome.REFUSED: "bold red",
+    Outcome.NOT_SERVING: "bold yellow",
+    Outcome.PARTIALLY_SERVING: "bold yellow",
+    Outcome.DRIFTED: "bold yellow",
+    Outcome.LEAKAGE: "bold red",
 }
 
 
@@ -69,11 +75,40 @@ def render_outcomes(result: ApplyResult, console: Console | None = None) -> None
                     )
                 )
         for o in result.outcomes:
+            if o.removed_leaks:
+                parts.append(
+                    Text(
+                        f"{o.service}: removed leaked E2E variable(s) "
+                        f"{', '.join(o.removed_leaks)} (verified gone live)",
+                        "green",
+                    )
+                )
+            if o.traffic_command:
+                parts.append(Text(f"{o.service}: route traffic: {o.traffic_command}", "yellow"))
             if o.new_changes:
                 parts.append(Text(f"new plan for {shown(o.service)} (not applied):", "bold yellow"))
                 parts += service_change_lines(o.new_changes)
+    parts += remaining_leak_lines(result.remaining_leaks)
     if result.note:
         parts.append(Text(shown(result.note)))
     label = "apply --dry-run" if result.dry_run else "apply"
     parts.append(verdict_line(f"{label} {result.environment}", result.verdict))
     emit(console, parts)
+
+
+def remaining_leak_lines(pieces: tuple[LeakPiece, ...]) -> list[object]:
+    """Each piece of leakage apply cannot remove, with the command that does."""
+    if not pieces:
+        return []
+    out: list[object] = [
+        Text(f"LEAKAGE APPLY CANNOT REMOVE ({len(pieces)}): nothing was written", "bold red")
+    ]
+    for p in pieces:
+        where = f"{p.service} ({p.project}/{p.region})" if p.project else p.service
+        if p.revision:
+            where += f" revision {p.revision}"
+        if p.container:
+            where += f" container {p.container}"
+        out.append(Text(f"  ✗ {p.variable or '?'} on {where}: {p.reason}", "red"))
+        out.append(Text(f"    fix: {p.remedy}"))
+    return out

@@ -187,7 +187,9 @@ def failure_doc(command: str, environment: str | None, error: DeployToolError) -
 
 
 def apply_doc(result: ApplyResult) -> dict[str, Any]:
-    """The diff envelope of the plan, plus each service's outcome."""
+    """The diff envelope of the plan, plus each service's outcome; `verify` is the gate read
+    back after the writes (what decided `exit_code`), `remaining_leaks` what apply refused
+    over."""
     body = environment_doc(result.plan, audit=False)
     body.pop("environment")
     outcomes = {o.service: o for o in result.outcomes}
@@ -197,6 +199,9 @@ def apply_doc(result: ApplyResult) -> dict[str, Any]:
         service["revision"] = o.revision if o else None
         service["message"] = o.message if o else None
         service["new_changes"] = [change_doc(c) for c in o.new_changes] if o else []
+        service["removed_leaks"] = list(o.removed_leaks) if o else []
+        service["traffic_command"] = o.traffic_command if o else None
+        service["verified"] = service_doc(o.verified) if o and o.verified else None
     return {
         "schema_version": SCHEMA_VERSION,
         "command": "apply",
@@ -206,4 +211,19 @@ def apply_doc(result: ApplyResult) -> dict[str, Any]:
         "exit_code": int(result.verdict.exit_code),
         "dry_run": result.dry_run,
         "note": result.note,
+        "remaining_leaks": [
+            {
+                "service": p.service,
+                "project": p.project,
+                "region": p.region,
+                "variable": p.variable,
+                "container": p.container,
+                "revision": p.revision,
+                "percent": p.percent,
+                "reason": p.reason,
+                "remedy": p.remedy,
+            }
+            for p in result.remaining_leaks
+        ],
+        "verify": environment_doc(result.verify, audit=False) if result.verify else None,
     }

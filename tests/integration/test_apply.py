@@ -165,7 +165,9 @@ def test_apply_refuses_production_leakage_in_the_manifest_with_zero_writes(emula
     assert "E2E_TESTING" in result.stdout
 
 
-def test_apply_refuses_when_production_carries_an_e2e_variable_live(emulator, cli, cfg):
+def test_apply_removes_an_e2e_variable_production_carries_live(emulator, cli, cfg):
+    """Contract v2: removing a leak is allowed (it used to be refused with exit 4). The
+    cases apply must still refuse are in test_apply_truth.py."""
     emulator.state.put_service(
         service_message(
             "p-prod", "us-central1", "backend", {"ENVIRONMENT": "production", "E2E_TESTING": "1"}
@@ -174,9 +176,11 @@ def test_apply_refuses_when_production_carries_an_e2e_variable_live(emulator, cl
     result = cli(
         "apply", "production", "--yes", "-o", "json", "--config-dir", str(cfg), emulator=emulator
     )
-    assert result.exit_code == 4
-    assert writes(emulator) == []
-    assert result.json()["violations"][0]["source"] == "live"
+    assert result.exit_code == 0, result.output
+    assert result.json()["violations"][0]["source"] == "live", "the plan saw the leak"
+    assert result.json()["services"][0]["removed_leaks"] == ["E2E_TESTING"]
+    live = emulator.state.get_service("projects/p-prod/locations/us-central1/services/backend")
+    assert "E2E_TESTING" not in env_of(live)
 
 
 def test_without_yes_and_without_a_terminal_it_refuses_with_exit_2(emulator, cli, cfg):

@@ -132,10 +132,63 @@ def test_protected_environment_never_receives_an_e2e_variable(
             e.name for c in now.template.containers for e in c.env if POLICY.is_e2e_name(e.name)
         }
         assert after <= before[svc], f"{svc} received {after - before[svc]}"
-    if (
-        any(before.values())
-        or e2e_block
-        or any(POLICY.is_e2e_name(n) for env in desired for n in env)
-    ):
+    in_manifest = bool(e2e_block) or any(POLICY.is_e2e_name(n) for env in desired for n in env)
+    # Live leaks on managed services are removed by the write (CONTRACT apply v2); on the
+    # unmanaged ones (svc-i beyond the manifest) apply can do nothing, so it writes nothing.
+    unremovable = any(before[f"svc-{i}"] for i in range(len(desired), len(live)))
+    if in_manifest or unremovable or (dry_run and any(before.values())):
         assert code in (2, 4), code
         assert writes == [], "a violating environment gets no write at all"
+    elif code == 0 and not dry_run:
+        for i in range(len(desired)):
+            name = f"projects/{project}/locations/us-central1/services/svc-{i}"
+            left = [
+                e.name
+                for c in emulator.state.get_service(name).template.containers
+                for e in c.env
+                if POLICY.is_e2e_name(e.name)
+            ]
+            assert left == [], f"svc-{i} still leaks {left} after a green apply"
+    if any(before.values()) and not (in_manifest or unremovable or dry_run):
+        assert code in (0, 2), f"a removable leak ends green (or the manifest is invalid): {code}"
+
+
+plain_maps = st.dictionaries(st.sampled_from(PLAIN), values, min_size=1, max_size=4)
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    environment=st.sampled_from(["production", "prod-eu"]),
+    desired=st.lists(plain_maps, min_size=3, max_size=3),
+    live=st.lists(env_maps, min_size=3, max_size=3),
+    parallel=st.integers(1, 4),
+)
+def test_live_leaks_on_managed_containers_are_removed_never_added(
+    running_emulator, tmp_path_factory, environment, desired, live, parallel
+):
+    """Every live service is managed and single-container: whatever E2E variables they carry,
+    apply removes them all, adds none, and the read-back gate is green."""
+    emulator = running_emulator
+    project = f"prop-{next(_projects)}"
+    services = {f"svc-{i}": {"env": env} for i, env in enumerate(desired)}
+    manifest = {"project": project, "region": "us-central1", "services": services}
+    config_dir: Path = tmp_path_factory.mktemp("cfg")
+    (config_dir / f"{environment}.yaml").write_text(yaml.safe_dump(manifest), "utf-8")
+    for i, env in enumerate(live):
+        emulator.state.put_service(service_message(project, "us-central1", f"svc-{i}", env))
+
+    gateway = CloudRunGateway(ConnectionSettings(emulator_host=emulator.host_port, timeout=10))
+    options = apply.ApplyOptions(yes=True, parallel=parallel, audit_log=config_dir / "a.jsonl")
+    result = apply.run(
+        config_dir, environment, [], gateway, options, show_plan=lambda _r: None, confirm=None
+    )
+    assert int(result.verdict.exit_code) == 0, result
+    for i, env in enumerate(desired):
+        now = emulator.state.get_service(
+            f"projects/{project}/locations/us-central1/services/svc-{i}"
+        )
+        assert {e.name: e.value for e in now.template.containers[0].env} == env
+    removed = sorted(n for o in result.outcomes for n in o.removed_leaks)
+    assert removed == sorted(n for env in live for n in env if POLICY.is_e2e_name(n))

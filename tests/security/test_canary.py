@@ -28,7 +28,7 @@ directory, and every log record that left deploytool's handler, via caplog):
 | diff staging (drift), plain and --debug                | x | x | debug log records             |
 | diff production (leakage, exit 4)                      | x | x | unmanaged, serving revisions  |
 | apply --dry-run (preflight)                            | x | x |                               |
-| apply --yes --audit-log, again (no-op), production (4) | x | x | audit log                     |
+| apply --yes --audit-log (3: canary), again, prod (4)   | x | x | audit log                     |
 | audit --report --junit --markdown, GITHUB_ACTIONS=true | x | x | 4 files, ::error annotations  |
 | audit --shard I/N --report; audit --merge              | x | x | shard and merged reports      |
 | unreachable Cloud Run (exit 5): diff; apply; audit    | x | x | apply text only, audit json   |
@@ -384,14 +384,17 @@ def test_apply_dry_run(run: Runner) -> None:
 @pytest.mark.parametrize("output", ["text", "json"])
 def test_apply_yes_with_audit_log(run: Runner, output: str) -> None:
     log = run.out / "audit.jsonl"
-    run("apply", "staging", "--yes", "-o", output, "--audit-log", str(log), code=0, shows=["***"])
+    # api's old revision still serves 20% with other env: apply v2 reads it back and says
+    # partially_serving (exit 3) where it used to claim in sync.
+    run("apply", "staging", "--yes", "-o", output, "--audit-log", str(log), code=3, shows=["***"])
 
     assert {json.loads(line)["service"] for line in log.read_text().splitlines()} == {
         "api",
         "worker",
     }
-    # Idempotent second run, and production (leakage) refused before any write.
-    run("apply", "staging", "--yes", "-o", output, "--audit-log", str(log), code=0)
+    # Idempotent second run (nothing to write, the old revision still serves: still 3), and
+    # production (leakage apply cannot remove) refused before any write.
+    run("apply", "staging", "--yes", "-o", output, "--audit-log", str(log), code=3)
     run("apply", "production", "--yes", "-o", output, "--audit-log", str(log), code=4)
 
 

@@ -178,7 +178,10 @@ def _serving_gap(diff: ServiceDiff, live: LiveService) -> tuple[Outcome, str, st
         )
     if share >= 100:
         # Only revisions at 0% differ: reachable through their tags, not through the service.
-        untag = update_traffic_command(live.name, live.project, live.region, "--remove-tags TAG")
+        tags = sorted({t.tag for r in diff.revisions for t in r.tags}) or ["TAG"]
+        untag = update_traffic_command(
+            live.name, live.project, live.region, f"--remove-tags {','.join(tags)}"
+        )
         return (
             Outcome.PARTIALLY_SERVING,
             f"the template's revision {new} serves all traffic, but older revisions with other "

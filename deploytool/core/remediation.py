@@ -183,7 +183,17 @@ def _revision_piece(
         "and traffic pinned to a revision stays there"
     )
     route = update_traffic_command(live.name, live.project, live.region, "--to-latest")
-    remedy = f"route its traffic away ({route}), or remove its tag, then re-run apply"
+    tags = sorted({s.tag for s in shares if s.tag})
+    if tags:
+        untag = update_traffic_command(
+            live.name, live.project, live.region, f"--remove-tags {','.join(tags)}"
+        )
+        remedy = f"remove its tag ({untag})"
+        if percent:
+            remedy = f"route its traffic away ({route}) and {remedy}"
+        remedy += ", then re-run apply"
+    else:
+        remedy = f"route its traffic away ({route}), then re-run apply"
     return [
         LeakPiece(
             live.name,

@@ -335,10 +335,47 @@ def _traffic_pinned_to_the_current_revision(emulator):
     }
 
 
+def _tagged_old_revision(emulator):
+    """0% of the traffic, but a tag makes it reachable at its own URL."""
+    old = "backend-00001-old"
+    emulator.state.add_revision(
+        run_v2.Revision(
+            name=f"{BACKEND}/revisions/{old}",
+            containers=list(
+                service_message(
+                    "p-prod", REGION, "backend", {"E2E_TESTING": "1"}
+                ).template.containers
+            ),
+        )
+    )
+    emulator.state.put_service(
+        service_message(
+            "p-prod",
+            REGION,
+            "backend",
+            {"ENVIRONMENT": "production", "E2E_TESTING": "1"},
+            traffic=[
+                run_v2.TrafficTarget(type_=LATEST, percent=100),
+                run_v2.TrafficTarget(type_=PINNED, revision=old, percent=0, tag="canary"),
+            ],
+        )
+    )
+    return {
+        "service": "backend",
+        "variable": "E2E_TESTING",
+        "revision": old,
+        "percent": 0,
+        "remedy": "gcloud run services update-traffic backend --project p-prod "
+        "--region us-central1 --remove-tags canary",
+        "reason": "reachable through its tag",
+    }
+
+
 @pytest.mark.parametrize(
     "seed",
     [
         _unmanaged,
+        _tagged_old_revision,
         _other_container,
         _ignored_name,
         _old_serving_revision,
@@ -424,3 +461,38 @@ def test_the_final_guard_never_sends_an_e2e_variable_into_production(
     (service,) = result.json()["services"]
     assert service["outcome"] == "refused"
     assert "E2E_TESTING (container otel)" in service["message"]
+
+
+def test_a_tagged_older_revision_with_other_env_keeps_apply_off_green(emulator, cli, configs):
+    cfg = configs(staging=STAGING)
+    old = "api-00001-old"
+    emulator.state.add_revision(
+        run_v2.Revision(
+            name=f"{API}/revisions/{old}",
+            containers=list(
+                service_message(
+                    "p-staging", REGION, "api", {"LOG_LEVEL": "debug"}
+                ).template.containers
+            ),
+        )
+    )
+    emulator.state.put_service(
+        service_message(
+            "p-staging",
+            REGION,
+            "api",
+            {"ENVIRONMENT": "staging", "LOG_LEVEL": "debug"},
+            traffic=[
+                run_v2.TrafficTarget(type_=LATEST, percent=100),
+                run_v2.TrafficTarget(type_=PINNED, revision=old, percent=0, tag="canary"),
+            ],
+        )
+    )
+    result = apply_json(cli, cfg, emulator, "staging")
+    assert result.exit_code == 3, result.output
+    assert len(real_writes(emulator)) == 1, "the template was written"
+    (service,) = result.json()["services"]
+    assert service["outcome"] == "partially_serving"
+    assert service["traffic_command"].endswith("--remove-tags canary")
+    assert old in service["message"]
+    assert diff_code(cli, cfg, emulator, "staging") == 3, "apply and diff agree"

@@ -56,7 +56,5 @@ def list_service_urls(gateway: CloudRunGateway, project: str, region: str) -> li
 
 def _urls(service: run_v2.Service) -> ServiceUrls:
     project, region, name = split_name(service.name)
-    tags = sorted(
-        {(status.tag, status.uri) for status in service.traffic_statuses if status.tag}
-    )
+    tags = sorted({(status.tag, status.uri) for status in service.traffic_statuses if status.tag})
     return ServiceUrls(name, project, region, service.uri, tuple(tags))

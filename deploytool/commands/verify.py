@@ -77,7 +77,9 @@ def verify_services(
 
     def one(target: VerifyTarget) -> ServiceVerification:
         seen = observe(spec, target.url, settings)
-        return judge(target.service, spec, expectation_for(manifest, target.service, protected), seen)
+        return judge(
+            target.service, spec, expectation_for(manifest, target.service, protected), seen
+        )
 
     workers = max(1, min(settings.parallel, len(targets)))
     with ThreadPoolExecutor(max_workers=workers) as pool:
@@ -178,8 +180,8 @@ def _targets(
     failed: dict[tuple[str, str], LiveStateError] = {}
     for project, region in sorted({(s.project, s.region) for s in specs}):
         try:
-            for urls in list_service_urls(gateway, project, region):
-                live[(urls.project, urls.region, urls.name)] = urls
+            for found in list_service_urls(gateway, project, region):
+                live[(found.project, found.region, found.name)] = found
         except LiveStateError as exc:
             failed[(project, region)] = exc
     located: list[VerifyTarget] = []

@@ -154,8 +154,9 @@ def judge_flag(spec: VerifySpec, body: Any, expectation: Expectation) -> Check:
     want = expectation.flag_should_be and not expectation.protected
     shown = "true" if seen else "false" if seen is False else as_text(raw)
     if seen is True and expectation.protected:
-        message = "the app reports the E2E bypass enabled in a protected environment"
-        return Check(spec.e2e_flag, "false", shown, ok=False, leak=True, message=message)
+        leak = "the app reports the E2E bypass enabled in a protected environment"
+        return Check(spec.e2e_flag, "false", shown, ok=False, leak=True, message=leak)
+    message: str | None = None
     if seen is None:
         message = f"the app's answer has no boolean at {spec.e2e_flag}"
     elif seen != want:
@@ -164,8 +165,6 @@ def judge_flag(spec: VerifySpec, body: Any, expectation: Expectation) -> Check:
             if want
             else "the app reports the E2E bypass enabled where the e2e set does not apply"
         )
-    else:
-        message = None
     return Check(
         spec.e2e_flag, "true" if want else "false", shown, ok=seen == want, message=message
     )
@@ -265,9 +264,7 @@ def unverifiable(
     service: str, url: str, message: str, hint: str | None = None
 ) -> ServiceVerification:
     """A service that could not even be probed (not live, no URL, no such tag): exit 5."""
-    return ServiceVerification(
-        service, url, VerifyStatus.ERROR, (), message=message, hint=hint
-    )
+    return ServiceVerification(service, url, VerifyStatus.ERROR, (), message=message, hint=hint)
 
 
 def verify_verdict(results: Iterable[ServiceVerification]) -> Verdict:

@@ -106,4 +106,3 @@ def _answer(url: str, response: requests.Response, sent_token: bool) -> HealthAn
             hint="the health endpoint must answer a JSON object",
         )
     return HealthAnswer(url, code, body=body)
-

@@ -56,9 +56,7 @@ def hold_socket(url: str, token: str | None, deadline: float, hold: float) -> So
             hint=(AUTH_HINT if token else EMULATOR_AUTH_HINT) if auth else None,
         )
     except TransientAnswer as exc:
-        return SocketOutcome(
-            error=f"WebSocket {url} {exc} (after retries)", http_status=exc.status
-        )
+        return SocketOutcome(error=f"WebSocket {url} {exc} (after retries)", http_status=exc.status)
     except TimeoutError:
         return SocketOutcome(
             error=f"WebSocket {url}: not open within the timeout", hint="raise --timeout"

@@ -91,7 +91,10 @@ def test_secret_looking_expect_paths_are_masked():
     check = result.checks[1]
     assert (check.expected, check.seen) == ("***", None)
     result = judge(
-        "api", spec, Expectation(False, False), Observation("u", 200, {"f": False, "auth": {"api_key": "x"}})
+        "api",
+        spec,
+        Expectation(False, False),
+        Observation("u", 200, {"f": False, "auth": {"api_key": "x"}}),
     )
     assert (result.checks[1].expected, result.checks[1].seen) == ("***", "***")
 
@@ -126,9 +129,7 @@ def test_unreadable_health_is_an_error_with_its_hint():
 
 
 def test_leakage_outranks_an_unreadable_socket():
-    seen = Observation(
-        "http://app", 200, body=flag(True), socket=SocketOutcome(error="refused")
-    )
+    seen = Observation("http://app", 200, body=flag(True), socket=SocketOutcome(error="refused"))
     assert judge("api", WITH_SOCKET, Expectation(False, True), seen).status is LEAK
 
 

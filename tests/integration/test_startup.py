@@ -38,7 +38,15 @@ print("PROBES_IMPORTED" if probes else "PROBES_NOT_IMPORTED", probes, file=sys.s
         ["verify", "--help"],
         ["emulator", "--help"],
     ],
-    ids=["help", "version", "validate", "validate-help", "diff-help", "verify-help", "emulator-help"],
+    ids=[
+        "help",
+        "version",
+        "validate",
+        "validate-help",
+        "diff-help",
+        "verify-help",
+        "emulator-help",
+    ],
 )
 def test_cheap_commands_leave_run_v2_unimported(args):
     done = subprocess.run(

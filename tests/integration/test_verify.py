@@ -150,7 +150,10 @@ def test_the_app_follows_an_update_to_its_serving_revision(emulator, apps, cli, 
     assert verify(cli, emulator, cfg, "staging", "--service", "api").exit_code == 3
     emulator.state.set_env(
         "projects/p-staging/locations/us-central1/services/api",
-        [run_v2.EnvVar(name="ENVIRONMENT", value="staging"), run_v2.EnvVar(name="E2E_TESTING", value="1")],
+        [
+            run_v2.EnvVar(name="ENVIRONMENT", value="staging"),
+            run_v2.EnvVar(name="E2E_TESTING", value="1"),
+        ],
     )
     result = verify(cli, emulator, cfg, "staging", "--service", "api")
     assert result.exit_code == 0, result.output
@@ -179,7 +182,9 @@ def test_tag_reaches_the_tagged_revisions_app(emulator, apps, cli, cfg):
 
     untagged = verify(cli, emulator, cfg, "staging", "--service", "api", "-o", "json")
     assert untagged.exit_code == 3, untagged.output
-    tagged = verify(cli, emulator, cfg, "staging", "--service", "api", "--tag", "canary", "-o", "json")
+    tagged = verify(
+        cli, emulator, cfg, "staging", "--service", "api", "--tag", "canary", "-o", "json"
+    )
     assert tagged.exit_code == 0, tagged.output
     assert tagged.json()["tag"] == "canary"
     assert tagged.json()["services"][0]["url"] != untagged.json()["services"][0]["url"]
@@ -325,9 +330,11 @@ def test_refused_upgrade_is_exit_5_with_an_auth_hint(app, plain, cli, checked):
 
 
 def test_precedence_leakage_over_an_unreachable_socket(app, plain, cli, configs):
-    cfg = configs(production=textwrap.dedent(CHECKED).replace("p-staging", "p-prod").replace(
-        'e2e: {env: {E2E_TESTING: "1"}}\n', ""
-    ))
+    cfg = configs(
+        production=textwrap.dedent(CHECKED)
+        .replace("p-staging", "p-prod")
+        .replace('e2e: {env: {E2E_TESTING: "1"}}\n', "")
+    )
     app.upgrade_status = 500
     state_app = plain(app.url)
     state_app.state.delete_service("projects/p-staging/locations/us-central1/services/api")

@@ -6,7 +6,8 @@ ephemeral port, and its `uri` (the tag's `uri`) points there. The app answers fr
 the revision serving it, read from the emulator's state on every request, so after an apply it
 reflects the new revision:
 - `GET /health`: `{"status": "ok", "service", "revision", "e2e_testing": {"enabled": bool}}`;
-- `/ws`: accepts, then closes 1011 "Factory SSOT validation failed" unless the E2E rule holds.
+- `/ws`: accepts, then closes 1011 "Factory SSOT validation failed" unless the E2E rule holds
+  (literally, as the staging backend did: a clean production service's socket closes too).
 A `uri` that a state file set to anything but the emulator's invented `*.run.app` URL is kept:
 that service is answered by whatever listens there.
 """

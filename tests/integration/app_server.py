@@ -28,6 +28,7 @@ class FakeApp:
     close_reason: str = ""
     upgrade_status: int | None = None  # refuse the WebSocket upgrade with this HTTP code
     seen: list[tuple[str, dict[str, str]]] = field(default_factory=list)
+    first: list[Answer] = field(default_factory=list)  # answered (in order) before `health`
 
     def __post_init__(self) -> None:
         self._release = threading.Event()
@@ -55,7 +56,7 @@ class FakeApp:
             return None
         if request.path != "/health":
             return _response(404, b"{}", "application/json")
-        answer = self.health
+        answer = self.first.pop(0) if self.first else self.health
         if answer.delay:
             self._release.wait(answer.delay)
         return _response(answer.status, answer.body, answer.content_type)

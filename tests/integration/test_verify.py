@@ -275,6 +275,21 @@ def test_expect_mismatch_is_exit_3(app, plain, cli, checked):
     }
 
 
+def test_a_transient_503_is_retried(app, plain, cli, checked):
+    app.first = [Answer(503, b"starting"), Answer(502, b"")]
+    result = verify(cli, plain(app.url), checked, "staging")
+    assert result.exit_code == 0, result.output
+    assert len(app.headers_for("/health")) == 3
+
+
+def test_503_until_retries_run_out_is_exit_5(app, plain, cli, checked, monkeypatch):
+    monkeypatch.setattr("deploytool.probe.retry.RETRY_SECONDS", 0.3)
+    app.health = Answer(503, b"down")
+    result = verify(cli, plain(app.url), checked, "staging")
+    assert result.exit_code == 5
+    assert "answered HTTP 503 (after retries)" in result.stdout
+
+
 def test_non_json_answer_is_exit_5(app, plain, cli, checked):
     app.health = Answer(200, b"<html>login</html>", "text/html")
     result = verify(cli, plain(app.url), checked, "staging")

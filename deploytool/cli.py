@@ -283,6 +283,53 @@ def audit(
 
 
 @app.command()
+def verify(
+    environment: Annotated[str, typer.Argument(help="Environment (manifest stem).")],
+    service: Services = None,
+    tag: Annotated[
+        str | None, typer.Option("--tag", help="Probe this traffic tag's URL instead.")
+    ] = None,
+    config_dir: ConfigDir = Path("configs"),
+    output: Output = OutputFormat.text,
+    impersonate: Impersonate = None,
+    timeout: Annotated[
+        float, typer.Option("--timeout", min=0.1, help="Seconds per service for the app to answer.")
+    ] = 30.0,
+    debug: Debug = False,
+) -> None:
+    """Ask the running app (health JSON, WebSocket) whether it sees its configuration."""
+    from deploytool.commands import verify as command
+
+    def render(result: Any) -> None:
+        warn_about(result)
+        from deploytool.render import verify_report
+
+        if output is OutputFormat.json:
+            from deploytool.render.json_doc import dumps
+
+            typer.echo(dumps(verify_report.verify_doc(result)))
+        else:
+            verify_report.render_verify(result)
+
+    execute(
+        lambda: command.run(
+            config_dir,
+            environment,
+            service or [],
+            gateway_for(impersonate, max(timeout, 5.0)),
+            tag=tag,
+            timeout=timeout,
+            impersonate=impersonate,
+        ),
+        render,
+        command="verify",
+        debug=debug,
+        json_output=output is OutputFormat.json,
+        environment=environment,
+    )
+
+
+@app.command()
 def emulator(
     host: Annotated[str, typer.Option(help="Address to bind.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=0, max=65535, help="Port (0: any free).")] = 8089,
@@ -338,6 +385,12 @@ def emulator(
         ),
     ] = None,
     seed: Annotated[int | None, typer.Option(help="Seed of the fault dice.")] = None,
+    apps: Annotated[
+        bool,
+        typer.Option(
+            "--apps", help="Give each service a stand-in app on 127.0.0.1 (for `verify`)."
+        ),
+    ] = False,
     config_dir: Annotated[
         Path,
         typer.Option(
@@ -363,7 +416,7 @@ def emulator(
         operation_delay=operation_delay,
     )
     execute(
-        lambda: command.run(host, port, state, flags),
+        lambda: command.run(host, port, state, flags, apps=apps),
         lambda _result: None,
         command="emulator",
         debug=debug,

@@ -11,7 +11,7 @@ bash scripts/bootstrap.sh
 work="$(mktemp -d)"
 log="$work/emulator.log"
 cp examples/incident-state.yaml "$work/state.yaml"
-deploytool emulator --port 0 --state "$work/state.yaml" 2>"$log" &
+deploytool emulator --port 0 --apps --state "$work/state.yaml" 2>"$log" &
 emulator_pid=$!
 trap 'kill $emulator_pid 2>/dev/null || true; wait $emulator_pid 2>/dev/null || true; rm -rf "$work"' EXIT
 
@@ -36,15 +36,21 @@ expect() {  # expect CODE TITLE -- COMMAND...
   fi
 }
 
-echo "Cloud Run emulator at $CLOUD_RUN_EMULATOR_HOST, seeded with the incident's live state."
+echo "Cloud Run emulator at $CLOUD_RUN_EMULATOR_HOST, seeded with the incident's live state;"
+echo "each service is answered by a stand-in of the incident's backend (--apps)."
 expect 0 "manifests are valid offline" -- deploytool validate
 expect 3 "staging lacks the E2E set: drift" -- deploytool diff staging
+expect 3 "ask the staging app: bypass disabled, WebSocket closed 1011" -- deploytool verify staging
 expect 4 "production carries E2E_TESTING=1: leakage" -- deploytool diff production
 expect 4 "apply refuses a leaking production before any write" -- \
   deploytool apply production --yes --audit-log "$work/audit.jsonl"
 expect 0 "apply staging: only the env changes, then verified" -- \
   deploytool apply staging --yes --audit-log "$work/audit.jsonl"
 expect 0 "staging is in sync now" -- deploytool diff staging
+expect 0 "the staging app sees the E2E set: enabled, WebSocket stays open" -- \
+  deploytool verify staging
+expect 4 "the production app reports the bypass enabled by the stray variable" -- \
+  deploytool verify production
 expect 4 "nightly audit: every environment, unmanaged services included" -- \
   deploytool audit --output text
 
@@ -54,7 +60,7 @@ cat "$work/audit.jsonl"
 echo
 if [ "$failures" -eq 0 ]; then
   echo "demo: deploytool caught the incident (drift in staging, leakage in production),"
-  echo "      fixed staging safely and refused to touch production."
+  echo "      fixed staging safely, refused to touch production, and the apps agreed."
 else
   echo "demo: $failures step(s) did not behave as expected." >&2
   exit 1

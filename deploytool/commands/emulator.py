@@ -69,7 +69,12 @@ def _split(spec: str, parts: int, usage: str) -> list[str]:
 
 
 def run(
-    host: str, port: int, state: Path | None, faults: FaultFlags | None = None
+    host: str,
+    port: int,
+    state: Path | None,
+    faults: FaultFlags | None = None,
+    *,
+    apps: bool = False,
 ) -> EmulatorResult:
     from deploytool.emulator import StateFileError, serve
 
@@ -85,6 +90,7 @@ def run(
             latency=flags.latency,
             operation_delay=flags.operation_delay,
             configure=flags.apply_to,
+            apps=apps,
         )
     except StateFileError as exc:
         raise UsageError(str(exc), "fix the state file or start without --state") from exc

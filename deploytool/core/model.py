@@ -8,6 +8,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from deploytool.core.verify_spec import VerifySpec
+
 # Cloud Run sets these itself; a manifest may not.
 RESERVED_NAMES = frozenset({"PORT", "K_SERVICE", "K_REVISION", "K_CONFIGURATION"})
 RESERVED_PREFIX = "X_GOOGLE_"
@@ -120,6 +122,7 @@ class Manifest:
     ignore: tuple[str, ...] = ()
     e2e: E2EBlock | None = None
     project_line: int | None = field(default=None, compare=False)
+    verify: VerifySpec | None = None
 
     def service(self, name: str) -> ServiceSpec | None:
         return next((s for s in self.services if s.name == name), None)

@@ -181,10 +181,12 @@ def serve(
     latency: float = 0.0,
     operation_delay: float = 0.0,
     configure: Callable[[EmulatorState], None] | None = None,
+    apps: bool = False,
 ) -> None:
     """Run the emulator in the foreground until Ctrl-C (or SIGTERM), then return cleanly.
     StateFileError for a bad state file, UsageError if the address cannot be bound.
-    `configure` adds faults (from command-line flags) to the loaded state."""
+    `configure` adds faults (from command-line flags) to the loaded state; `apps` gives
+    every service a stand-in app (see apps.py)."""
     state = EmulatorState.from_file(state_path) if state_path else EmulatorState()
     if configure is not None:
         configure(state)
@@ -197,6 +199,13 @@ def serve(
         file=sys.stderr,
         flush=True,
     )
+    fleet = None
+    if apps:
+        from deploytool.emulator.apps import AppFleet
+
+        fleet = AppFleet(state).attach()
+        for route, url in fleet.urls().items():
+            print(f"  app for {route}: {url}", file=sys.stderr, flush=True)
     previous = _stop_on_sigterm()
     try:
         while True:
@@ -204,6 +213,8 @@ def serve(
     except KeyboardInterrupt:
         pass
     finally:
+        if fleet is not None:
+            fleet.stop()
         emulator.stop()
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +38,8 @@ from deploytool.emulator.rollout import (
 )
 from deploytool.emulator.seeding import complete_revision, complete_service
 
+SettleHook = Callable[[Mapping[str, run_v2.Service]], None]
+
 
 class EmulatorState:
     """Everything the emulator serves. Thread-safe: one re-entrant lock around all of it."""
@@ -54,6 +56,7 @@ class EmulatorState:
         self.faults = faults if faults is not None else FaultPlan(seed)
         # Seconds a rollout's operation stays not done; Emulator(operation_delay=) sets it.
         self.operation_delay = 0.0
+        self._settle_hooks: list[SettleHook] = []
 
     @classmethod
     def from_dict(cls, data: Any, source: str = "<dict>") -> EmulatorState:
@@ -172,6 +175,18 @@ class EmulatorState:
         with self._lock:
             current = self._require(service)
             return self._redeploy(current, copy_service(current))
+
+    def add_settle_hook(self, hook: SettleHook) -> None:
+        """`hook(services)` runs now and after every settle, lock held, on the stored
+        services (`emulator --apps` points their output-only `uri` fields at its apps)."""
+        with self._lock:
+            self._settle_hooks.append(hook)
+            hook(self._services)
+
+    def remove_settle_hook(self, hook: SettleHook) -> None:
+        with self._lock:
+            if hook in self._settle_hooks:
+                self._settle_hooks.remove(hook)
 
     # -- API operations (HTTP layer) ----------------------------------------------------
 
@@ -296,6 +311,7 @@ class EmulatorState:
         """Finish every rollout whose time has come (and all of `force_service`'s: a new
         update supersedes one in flight)."""
         if not self._pending:
+            self._run_settle_hooks()
             return
         clock = time.monotonic()
         for operation in list(self._pending.values()):
@@ -314,3 +330,8 @@ class EmulatorState:
                 operation.failure = service.terminal_condition.message or "Rollout failed."
             operation.metadata = copy_service(service)
             operation.response = None if failed else copy_service(service)
+        self._run_settle_hooks()
+
+    def _run_settle_hooks(self) -> None:
+        for hook in self._settle_hooks:
+            hook(self._services)

@@ -26,8 +26,9 @@ from deploytool.manifest.nodes import (
     string_value,
 )
 from deploytool.manifest.variables import read_plain_vars, read_secret_vars
+from deploytool.manifest.verify_block import read_verify
 
-TOP_KEYS = ("project", "region", "ignore", "e2e", "services")
+TOP_KEYS = ("project", "region", "ignore", "e2e", "services", "verify")
 SERVICE_KEYS = ("project", "region", "container", "env", "secrets", "ignore")
 # Cloud Run's rule for service names.
 _SERVICE_NAME = re.compile(r"^[a-z](?:[-a-z0-9]{0,47}[a-z0-9])?$")
@@ -59,6 +60,7 @@ def build_manifest(
     check_ignored_declarations(
         workloads, ignore, e2e, problems, lambda name: protected and policy.is_e2e_name(name)
     )
+    verify = read_verify(top.get("verify"), specs, problems)
     warnings = manifest_warnings(problems.path, specs, e2e, policy)
     if e2e is not None:
         specs = [merge_e2e(spec, e2e, problems) for spec in specs]
@@ -80,6 +82,7 @@ def build_manifest(
         ignore=tuple(e.key for e in ignore),
         e2e=e2e.block if e2e is not None else None,
         project_line=top["project"].line,
+        verify=verify,
     )
     return manifest, warnings
 

@@ -1,4 +1,5 @@
-"""`deploytool --help` and `validate` must not pay for importing google.cloud.run_v2."""
+"""`deploytool --help` and `validate` must not pay for importing google.cloud.run_v2, nor
+verify's probe libraries (websockets, requests)."""
 
 from __future__ import annotations
 
@@ -21,6 +22,8 @@ else:
     code = 0
 heavy = sorted(m for m in sys.modules if m.startswith("google.cloud.run_v2"))
 print("RUN_V2_IMPORTED" if heavy else "RUN_V2_NOT_IMPORTED", code, file=sys.stderr)
+probes = sorted(m for m in sys.modules if m.split(".")[0] in ("websockets", "requests"))
+print("PROBES_IMPORTED" if probes else "PROBES_NOT_IMPORTED", probes, file=sys.stderr)
 """
 
 
@@ -32,14 +35,25 @@ print("RUN_V2_IMPORTED" if heavy else "RUN_V2_NOT_IMPORTED", code, file=sys.stde
         ["validate", "--config-dir", str(ROOT / "configs")],
         ["validate", "--help"],
         ["diff", "--help"],
+        ["verify", "--help"],
+        ["emulator", "--help"],
     ],
-    ids=["help", "version", "validate", "validate-help", "diff-help"],
+    ids=[
+        "help",
+        "version",
+        "validate",
+        "validate-help",
+        "diff-help",
+        "verify-help",
+        "emulator-help",
+    ],
 )
 def test_cheap_commands_leave_run_v2_unimported(args):
     done = subprocess.run(
         [sys.executable, "-c", PROBE, *args], capture_output=True, text=True, cwd=ROOT, timeout=60
     )
     assert "RUN_V2_NOT_IMPORTED 0" in done.stderr, done.stderr
+    assert "PROBES_NOT_IMPORTED" in done.stderr, done.stderr
 
 
 def test_python_dash_m_entry_point_works():

@@ -42,17 +42,21 @@ expect 0 "manifests are valid offline" -- deploytool validate
 expect 3 "staging lacks the E2E set: drift" -- deploytool diff staging
 expect 3 "ask the staging app: bypass disabled, WebSocket closed 1011" -- deploytool verify staging
 expect 4 "production carries E2E_TESTING=1: leakage" -- deploytool diff production
-expect 4 "apply refuses a leaking production before any write" -- \
-  deploytool apply production --yes --audit-log "$work/audit.jsonl"
-expect 0 "apply staging: only the env changes, then verified" -- \
-  deploytool apply staging --yes --audit-log "$work/audit.jsonl"
-expect 0 "staging is in sync now" -- deploytool diff staging
-expect 0 "the staging app sees the E2E set: enabled, WebSocket stays open" -- \
-  deploytool verify staging
 expect 4 "the production app reports the bypass enabled by the stray variable" -- \
   deploytool verify production
 expect 4 "nightly audit: every environment, unmanaged services included" -- \
   deploytool audit --output text
+expect 4 "a dry run plans the removal, but production still leaks: never green" -- \
+  deploytool apply production --dry-run
+expect 0 "apply staging: only the env changes, then verified as diff would" -- \
+  deploytool apply staging --yes --audit-log "$work/audit.jsonl"
+expect 0 "staging is in sync now" -- deploytool diff staging
+expect 0 "the staging app sees the E2E set: enabled, WebSocket stays open" -- \
+  deploytool verify staging
+expect 0 "apply production removes the stray variable (it never adds one), then verifies" -- \
+  deploytool apply production --yes --audit-log "$work/audit.jsonl"
+expect 0 "the production app reports the bypass disabled" -- deploytool verify production
+expect 0 "the nightly audit is green again" -- deploytool audit --output text
 
 echo
 echo "audit trail ($work/audit.jsonl):"
@@ -60,7 +64,8 @@ cat "$work/audit.jsonl"
 echo
 if [ "$failures" -eq 0 ]; then
   echo "demo: deploytool caught the incident (drift in staging, leakage in production),"
-  echo "      fixed staging safely, refused to touch production, and the apps agreed."
+  echo "      applied the E2E set to staging only, removed the leak from production without"
+  echo "      adding anything there, and the apps agreed."
 else
   echo "demo: $failures step(s) did not behave as expected." >&2
   exit 1

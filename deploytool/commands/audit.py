@@ -164,4 +164,3 @@ def _owned_findings(
 
 def _warning_of(warning: str, path: str) -> bool:
     return warning.startswith(path + ":") or warning.startswith(path + " ")
-

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from deploytool.commands.results import ValidatedEnvironment, ValidateResult
+from deploytool.core.plaintext import manifest_plaintext
 from deploytool.core.policy import manifest_violations
 from deploytool.core.verdict import combine, decide
 from deploytool.manifest import read_all
@@ -15,7 +16,10 @@ def run(config_dir: Path, environments: Sequence[str]) -> ValidateResult:
     loaded = read_all(config_dir, list(environments) or None)
     checked = []
     for manifest in loaded.manifests:
-        violations = tuple(manifest_violations(manifest, loaded.policy))
+        violations = tuple(
+            manifest_violations(manifest, loaded.policy)
+            + manifest_plaintext(manifest, loaded.policy)
+        )
         checked.append(
             ValidatedEnvironment(
                 environment=manifest.environment,

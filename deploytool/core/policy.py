@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 
 from deploytool.core.model import EnvVar, LiveContainer, Manifest
+from deploytool.core.redact import RedactionSettings
 
 DEFAULT_E2E_NAMES = (
     "E2E_TESTING",
@@ -33,6 +34,7 @@ class Policy:
     allowed_environments: tuple[str, ...] = DEFAULT_ALLOWED
     pins: tuple[tuple[str, tuple[str, ...]], ...] = ()
     path: str | None = field(default=None, compare=False)
+    redaction: RedactionSettings = field(default_factory=RedactionSettings)  # `redact:`
 
     def is_protected(self, environment: str) -> bool:
         return environment not in self.allowed_environments

@@ -14,8 +14,9 @@ from deploytool.manifest.nodes import (
     shown,
     string_list,
 )
+from deploytool.manifest.policy_redact import read_redaction
 
-POLICY_KEYS = ("e2e", "environments")
+POLICY_KEYS = ("e2e", "environments", "redact")
 POLICY_E2E_KEYS = ("names", "patterns", "allowed_environments")
 PIN_KEYS = ("projects",)
 _BAD_ENVIRONMENT = (
@@ -56,6 +57,7 @@ def build_policy(root: Node | None, path: str, problems: Problems) -> Policy | N
             allowed,
         )
     pins = _pins(top["environments"], problems) if "environments" in top else ()
+    redaction = read_redaction(top.get("redact"), problems)
     if problems.items:
         return None
     return Policy(
@@ -64,6 +66,7 @@ def build_policy(root: Node | None, path: str, problems: Problems) -> Policy | N
         allowed_environments=allowed,
         pins=pins,
         path=path,
+        redaction=redaction,
     )
 
 

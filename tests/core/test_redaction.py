@@ -50,7 +50,7 @@ def test_shown_value_masks_secret_like_names(name: str) -> None:
         ("ENVIRONMENT", "staging"),
         ("LOG_LEVEL", "debug"),
         ("DATABASE_URL", "postgres://db"),
-        ("PASSWD", "visible"),  # not one of the words
+        ("PASSPORT_OFFICE", "visible"),  # PASS only as a whole word
         ("TOKN", "visible"),
         ("PRIV", "visible"),
         ("E2E_TESTING", "1"),

@@ -45,6 +45,7 @@ _UUID = re.compile(r"[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}")
 _FORMATS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     (kind, re.compile(pattern))
     for kind, pattern in (
+        ("service-account JSON", r"\"type\"\s*:\s*\"service_account\""),
         ("PEM private key", r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----"),
         ("JWT", r"\beyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*"),
         ("AWS access key id", r"\b(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z0-9]{16}\b"),
@@ -64,7 +65,6 @@ _FORMATS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("PyPI token", r"\bpypi-AgE[A-Za-z0-9_-]{50,}"),
         ("SendGrid key", r"\bSG\.[A-Za-z0-9_-]{16,}\.[A-Za-z0-9_-]{16,}"),
         ("OpenAI or Anthropic key", r"\bsk-(?:proj-|ant-|svcacct-)?[A-Za-z0-9_-]{20,}"),
-        ("service-account JSON", r"\"type\"\s*:\s*\"service_account\""),
     )
 )
 # `password=...` in a query string, a libpq keyword string or JSON/YAML-ish text.

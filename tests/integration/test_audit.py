@@ -238,8 +238,18 @@ def test_merge_takes_globbed_files_and_refuses_a_missing_shard(emulator, cli, cf
     paths = []
     for index in range(3):
         path = tmp_path / f"shard-{index}.json"
-        cli("audit", "--shard", f"{index}/3", "--report", str(path), "--config-dir", str(cfg),
-            "-o", "json", emulator=emulator)
+        cli(
+            "audit",
+            "--shard",
+            f"{index}/3",
+            "--report",
+            str(path),
+            "--config-dir",
+            str(cfg),
+            "-o",
+            "json",
+            emulator=emulator,
+        )
         paths.append(str(path))
     whole = cli("audit", "--config-dir", str(cfg), "-o", "json", emulator=emulator)
     merged = cli("audit", "--merge", *paths, "-o", "json")  # as `--merge shard-*.json` expands

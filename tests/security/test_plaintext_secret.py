@@ -20,7 +20,11 @@ MANIFEST = """
     region: us-central1
     services:
       api:
-        env: {{ENVIRONMENT: {env}, APP_CFG: "{app_cfg}", DB_PASS: "hunter2-pw", ACME_WIDGET: "w1dg3t-pw"}}
+        env:
+          ENVIRONMENT: {env}
+          APP_CFG: "{app_cfg}"
+          DB_PASS: "hunter2-pw"
+          ACME_WIDGET: "w1dg3t-pw"
         secrets: {{DATABASE_URL: "db-url:3"}}
 """
 POLICY = """

@@ -42,30 +42,27 @@ _HEX = re.compile(r"[0-9a-fA-F]+")
 _UUID = re.compile(r"[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}")
 
 # -- known formats ---------------------------------------------------------------------------
-_FORMATS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
-    (kind, re.compile(pattern))
-    for kind, pattern in (
-        ("service-account JSON", r"\"type\"\s*:\s*\"service_account\""),
-        ("PEM private key", r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----"),
-        ("JWT", r"\beyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*"),
-        ("AWS access key id", r"\b(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z0-9]{16}\b"),
-        ("GitHub token", r"\b(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{30,}"),
-        ("GitHub token", r"\bgithub_pat_[A-Za-z0-9_]{22,}"),
-        ("GitLab token", r"\bglpat-[A-Za-z0-9_-]{20,}"),
-        ("Slack token", r"\bxox[abposre]-[A-Za-z0-9-]{10,}"),
-        ("Slack token", r"\bxapp-\d-[A-Za-z0-9-]{10,}"),
-        (
-            "Slack webhook URL",
-            r"hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9/_-]{8,}",
-        ),
-        ("Stripe key", r"\b(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{10,}"),
-        ("Stripe key", r"\bwhsec_[A-Za-z0-9+/]{20,}"),
-        ("Google API key", r"\bAIza[0-9A-Za-z_-]{35}"),
-        ("npm token", r"\bnpm_[A-Za-z0-9]{36}"),
-        ("PyPI token", r"\bpypi-AgE[A-Za-z0-9_-]{50,}"),
-        ("SendGrid key", r"\bSG\.[A-Za-z0-9_-]{16,}\.[A-Za-z0-9_-]{16,}"),
-        ("OpenAI or Anthropic key", r"\bsk-(?:proj-|ant-|svcacct-)?[A-Za-z0-9_-]{20,}"),
-    )
+_FORMATS: tuple[tuple[str, str], ...] = (
+    ("service-account JSON", r"\"type\"\s*:\s*\"service_account\""),
+    ("PEM private key", r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----"),
+    ("JWT", r"\beyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*"),
+    ("AWS access key id", r"\b(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z0-9]{16}\b"),
+    ("GitHub token", r"\b(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{30,}"),
+    ("GitHub token", r"\bgithub_pat_[A-Za-z0-9_]{22,}"),
+    ("GitLab token", r"\bglpat-[A-Za-z0-9_-]{20,}"),
+    ("Slack token", r"\bxox[abposre]-[A-Za-z0-9-]{10,}"),
+    ("Slack token", r"\bxapp-\d-[A-Za-z0-9-]{10,}"),
+    (
+        "Slack webhook URL",
+        r"hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9/_-]{8,}",
+    ),
+    ("Stripe key", r"\b(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{10,}"),
+    ("Stripe key", r"\bwhsec_[A-Za-z0-9+/]{20,}"),
+    ("Google API key", r"\bAIza[0-9A-Za-z_-]{35}"),
+    ("npm token", r"\bnpm_[A-Za-z0-9]{36}"),
+    ("PyPI token", r"\bpypi-AgE[A-Za-z0-9_-]{50,}"),
+    ("SendGrid key", r"\bSG\.[A-Za-z0-9_-]{16,}\.[A-Za-z0-9_-]{16,}"),
+    ("OpenAI or Anthropic key", r"\bsk-(?:proj-|ant-|svcacct-)?[A-Za-z0-9_-]{20,}"),
 )
 # `password=...` in a query string, a libpq keyword string or JSON/YAML-ish text.
 _CREDENTIAL_FIELD = re.compile(
@@ -141,12 +138,18 @@ def _authorization(value: str) -> bool:
     return False
 
 
+@lru_cache(maxsize=1)
+def _formats() -> tuple[tuple[str, re.Pattern[str]], ...]:
+    # Compiled on first use, not on import: `deploytool --help` never decides a value.
+    return tuple((kind, re.compile(pattern)) for kind, pattern in _FORMATS)
+
+
 @lru_cache(maxsize=8192)
 def credential_kind(value: str) -> str | None:
     """The credential shape `value` has, in words, or None. Cached: every renderer asks."""
     if len(value) < 8:
         return None
-    for kind, pattern in _FORMATS:
+    for kind, pattern in _formats():
         if pattern.search(value):
             return kind
     if _url_with_password(value):

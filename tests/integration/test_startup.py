@@ -1,4 +1,5 @@
-"""`deploytool --help` and `validate` must not pay for importing google.cloud.run_v2."""
+"""`deploytool --help` and `validate` must not pay for importing google.cloud.run_v2, and no
+command pays for detect-secrets (measured and not chosen: docs/PERFORMANCE.md, "Redaction")."""
 
 from __future__ import annotations
 
@@ -21,6 +22,8 @@ else:
     code = 0
 heavy = sorted(m for m in sys.modules if m.startswith("google.cloud.run_v2"))
 print("RUN_V2_IMPORTED" if heavy else "RUN_V2_NOT_IMPORTED", code, file=sys.stderr)
+detectors = sorted(m for m in sys.modules if m.startswith("detect_secrets"))
+print("DETECT_SECRETS_IMPORTED" if detectors else "DETECT_SECRETS_NOT_IMPORTED", file=sys.stderr)
 """
 
 
@@ -40,6 +43,7 @@ def test_cheap_commands_leave_run_v2_unimported(args):
         [sys.executable, "-c", PROBE, *args], capture_output=True, text=True, cwd=ROOT, timeout=60
     )
     assert "RUN_V2_NOT_IMPORTED 0" in done.stderr, done.stderr
+    assert "DETECT_SECRETS_NOT_IMPORTED" in done.stderr, done.stderr
 
 
 def test_python_dash_m_entry_point_works():

@@ -8,8 +8,8 @@ import pytest
 
 from deploytool.commands.results import GateResult
 from deploytool.core.model import SecretRef
-from deploytool.render.json_doc import dumps, gate_doc
 from deploytool.redaction import scrub_document
+from deploytool.render.json_doc import dumps, gate_doc
 from deploytool.render.json_load import DocumentError, load_gate
 from tests.reports import sample
 

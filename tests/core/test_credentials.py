@@ -13,7 +13,7 @@ from deploytool.core.credentials import (
     entropy,
     is_high_entropy,
 )
-from tests.security.corpus import SHAPES
+from tests.security.credential_shapes import SHAPES
 
 DIGEST = "sha256:" + "0123456789abcdef" * 4
 

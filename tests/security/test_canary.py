@@ -6,9 +6,10 @@ characters that JSON, XML, Markdown and workflow commands escape differently). A
 or any 8-character slice of it, appearing in any output, whatever the escaping: that catches
 `a\\"b` as surely as `a"b`, and a truncated or wrapped value as surely as the whole one.
 
-Besides, the corpus of tests/security/corpus.py (30 credential shapes: URLs with passwords,
-Bearer/Basic values, PEM keys, JWTs, AWS/GitHub/GitLab/Slack/Stripe/Google/npm/OpenAI/SendGrid
-keys, service-account JSON, password parameters, high-entropy strings) is planted fresh, each
+Besides, the corpus of tests/security/credential_shapes.py (30 credential shapes: URLs with
+passwords, Bearer/Basic values, PEM keys, JWTs, AWS, GitHub, GitLab, Slack, Stripe, Google, npm,
+OpenAI and SendGrid keys, service-account JSON, password parameters, high-entropy strings) is
+planted fresh, each
 value unique, under innocuous names (APP_CFG_00...) where only the value can give it away: in the
 staging manifest, live on managed services (against the manifest's: masked changes), on an old
 serving revision and on an unmanaged service. A leak is any 8-character slice of its random part.
@@ -77,7 +78,7 @@ from google.cloud import run_v2
 import deploytool
 import deploytool.cli_exec
 from tests.conftest import service_message
-from tests.security.corpus import SLICE, Canary, corpus
+from tests.security.credential_shapes import SLICE, Canary, corpus
 
 REGION = "us-central1"
 REPO = Path(deploytool.__file__).resolve().parents[1]
@@ -90,9 +91,9 @@ PINNED = run_v2.TrafficTargetAllocationType.TRAFFIC_TARGET_ALLOCATION_TYPE_REVIS
 
 @dataclass
 class Canaries:
-    """Distinct values, each recognisable by its uuid hex in any escaping, plus credential
-    shapes of the corpus (tests/security/corpus.py), each recognisable by any 8-character
-    slice of its random material."""
+    """Distinct values, each recognisable by its uuid hex in any escaping, plus the credential
+    shapes of tests/security/credential_shapes.py, each recognisable by any 8-character slice
+    of its random material."""
 
     marks: dict[str, tuple[str, str]] = field(default_factory=dict)  # label -> (value, mark)
     shaped: dict[str, Canary] = field(default_factory=dict)  # label -> corpus canary

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from deploytool.commands.results import ValidatedEnvironment, ValidateResult
 from deploytool.core.ownership import ownership_of
+from deploytool.core.plaintext import manifest_plaintext
 from deploytool.core.policy import manifest_violations
 from deploytool.core.policy_advice import policy_warnings
 from deploytool.core.verdict import combine, decide
@@ -21,6 +22,7 @@ def run(config_dir: Path, environments: Sequence[str]) -> ValidateResult:
     for manifest in loaded.manifests:
         violations = (
             *manifest_violations(manifest, loaded.policy),
+            *manifest_plaintext(manifest, loaded.policy),
             *ownership_of(manifest.environment, everything, loaded.policy),
         )
         checked.append(

@@ -15,6 +15,7 @@ from deploytool.core.diff import (
 from deploytool.core.fingerprint import APPLIED_ANNOTATION, with_origins
 from deploytool.core.model import LiveService, Manifest, ServiceSpec, select_container
 from deploytool.core.ownership import SERVICE, WorkloadKey, managed_elsewhere, ownership_of
+from deploytool.core.plaintext import live_plaintext, manifest_plaintext
 from deploytool.core.policy import (
     Policy,
     Violation,
@@ -73,6 +74,7 @@ def evaluate(
     ownership is judged against them, and what they manage is theirs, not unmanaged here."""
     env = manifest.environment
     violations: list[Violation] = manifest_violations(manifest, policy)
+    violations += manifest_plaintext(manifest, policy)
     violations += ownership_of(env, [manifest, *others], policy)
     theirs = managed_elsewhere(env, others)
     errors: list[ReadError] = []
@@ -126,6 +128,9 @@ def evaluate(
             if not is_managed and list_unmanaged:
                 unmanaged.append(UnmanagedService(live.name, live.project, live.region))
             violations.extend(live_violations(env, live.name, live.containers, policy))
+            plain_violations, plain_warnings = live_plaintext(env, live, manifest, policy)
+            violations += plain_violations
+            found_warnings += plain_warnings
             if policy.is_protected(env):
                 found_warnings.extend(_live_lookalikes(live, policy))
             if not is_managed and policy.is_protected(env):

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from deploytool.core.secret_names import is_secret_name
 from deploytool.core.verify_spec import VerifySpec
 
 # Cloud Run sets these itself; a manifest may not.
@@ -189,12 +190,9 @@ class LiveRevision:
 
 
 def is_secret_like(name: str) -> bool:
-    """Names whose values never print (CONTRACT: KEY, SECRET, TOKEN, PASSWORD, CREDENTIAL,
-    PRIVATE in any case)."""
-    upper = name.upper()
-    return any(
-        word in upper for word in ("KEY", "SECRET", "TOKEN", "PASSWORD", "CREDENTIAL", "PRIVATE")
-    )
+    """Names whose values never print (CONTRACT: "Secrets (v2)"; the words live in
+    core/secret_names.py). The policy's `redact.names` are added by `deploytool.redaction`."""
+    return is_secret_name(name)
 
 
 def select_container(

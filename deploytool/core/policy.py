@@ -11,6 +11,7 @@ from functools import cached_property
 
 from deploytool.core.model import EnvVar, LiveContainer, Manifest
 from deploytool.core.reachable import ReachableRevision
+from deploytool.core.redact import RedactionSettings
 
 DEFAULT_E2E_NAMES = (
     "E2E_TESTING",
@@ -40,6 +41,7 @@ class Policy:
     regions: tuple[tuple[str, tuple[str, ...]], ...] = ()
     # where things were written in policy.yaml ("e2e.names", "environments.prod", ...) -> line
     lines: tuple[tuple[str, int], ...] = field(default=(), compare=False)
+    redaction: RedactionSettings = field(default_factory=RedactionSettings)  # `redact:`
 
     def is_protected(self, environment: str) -> bool:
         return environment not in self.allowed_environments

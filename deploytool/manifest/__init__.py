@@ -17,6 +17,7 @@ from pathlib import Path
 from deploytool.core.model import Manifest
 from deploytool.core.policy import Policy
 from deploytool.errors import ManifestError, ManifestProblem, UsageError
+from deploytool.manifest.declared import declare_secret_names
 from deploytool.manifest.files import (
     check_config_dir,
     find_manifest,
@@ -29,7 +30,7 @@ from deploytool.manifest.loader import build_manifest
 from deploytool.manifest.nodes import Problems, report_duplicate_keys
 from deploytool.manifest.policy_file import build_policy
 from deploytool.manifest.yamlsafe import read_yaml
-from deploytool.redaction import remember
+from deploytool.redaction import configure, remember
 
 __all__ = [
     "LoadedConfig",
@@ -123,6 +124,7 @@ def read_all(config_dir: Path, environments: list[str] | None = None) -> LoadedC
     if missing:
         raise missing_manifests_error(config_dir, missing)
     policy, problems = _read_policy(config_dir)
+    configure((policy or Policy()).redaction)  # before any manifest value is looked at
     manifests: list[Manifest] = []
     warnings: list[str] = []
     for name, path in paths.items():
@@ -186,6 +188,7 @@ def _read_manifest(
                     "services:",
                 )
             return None, [], problems.items
+        declare_secret_names(root)
         report_duplicate_keys(root, problems)
         manifest, warnings = build_manifest(root, environment, problems, policy)
     except Exception as exc:  # the promise: a broken file is exit 2, never a traceback

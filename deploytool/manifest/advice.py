@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from deploytool.core.model import ServiceSpec, is_secret_like
+from deploytool.core.credentials import credential_kind
+from deploytool.core.model import ServiceSpec
 from deploytool.core.policy import Policy
+from deploytool.core.secret_names import is_secret_name
 from deploytool.manifest.e2e_block import E2ESet
 from deploytool.manifest.nodes import shown
 
@@ -20,11 +22,18 @@ def manifest_warnings(
 
     declared = [var for spec in specs for var in spec.env] + list(e2e.block.env if e2e else ())
     for var in declared:
-        if not var.is_secret_ref and var.value and is_secret_like(var.name):
+        if not var.is_secret_ref and var.value and is_secret_name(var.name, policy.redaction.names):
             warn(
                 var.line,
                 f"{shown(var.name)} holds a plain value but its name looks secret; store it in "
                 f"Secret Manager and list it under secrets: as {shown(var.name)}: SECRET:VERSION",
+            )
+        elif not var.is_secret_ref and var.value and (kind := credential_kind(var.value)):
+            warn(
+                var.line,
+                f"[plaintext-secret] {shown(var.name)} holds a plain value that looks like a "
+                f"{kind} (not shown); move it to Secret Manager and list it under secrets: as "
+                f"{shown(var.name)}: SECRET:VERSION",
             )
         imitated = policy.lookalike(var.name)
         if imitated is not None:

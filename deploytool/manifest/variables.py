@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from yaml.nodes import Node
+from yaml.nodes import Node, ScalarNode
 
 from deploytool.core.model import (
     MAX_VALUE_BYTES,
@@ -13,10 +13,9 @@ from deploytool.core.model import (
     RESERVED_PREFIX,
     EnvVar,
     SecretRef,
-    is_secret_like,
 )
 from deploytool.manifest.nodes import Problems, mapping_entries, shown, string_value
-from deploytool.redaction import remember
+from deploytool.redaction import masks, remember
 
 _SECRET_NAME = r"[A-Za-z0-9_-]{1,255}"
 _SHORT_SECRET = re.compile(rf"^{_SECRET_NAME}$")
@@ -35,8 +34,11 @@ def read_plain_vars(node: Node, label: str, problems: Problems) -> list[EnvVar]:
     found: list[EnvVar] = []
     for entry in entries or ():
         name_ok = check_name(entry.key, entry.line, problems)
+        # The redaction decision sees the source text too: a non-string value that looks
+        # like a credential (or sits under a secret name) is not echoed in the "quote it" advice.
+        source = str(entry.value.value) if isinstance(entry.value, ScalarNode) else None
         value = string_value(
-            entry.value, shown(entry.key), problems, redact=is_secret_like(entry.key)
+            entry.value, shown(entry.key), problems, redact=masks(entry.key, source)
         )
         if value is not None:
             # Noted even when the entry is invalid: a later message must not echo it.

@@ -24,20 +24,21 @@ def dumps(document: dict[str, Any]) -> str:
     return json_text(text)  # the same document, nothing in it a terminal or CI runner acts on
 
 
-def value_doc(var: EnvVar | None) -> Any:
+def value_doc(var: EnvVar | None, paired: EnvVar | None = None) -> Any:
+    """A value as the document shows it; `paired` is the other side of its change."""
     if var is None:
         return None
     if var.secret is not None:
         return {"secret": var.secret.secret, "version": var.secret.version}
-    return shown_value(var)
+    return shown_value(var, paired)
 
 
 def change_doc(change: EnvChange) -> dict[str, Any]:
     doc: dict[str, Any] = {
         "name": change.name,
         "kind": str(change.kind),
-        "desired": value_doc(change.desired),
-        "live": value_doc(change.live),
+        "desired": value_doc(change.desired, change.live),
+        "live": value_doc(change.live, change.desired),
     }
     if change.origin is not None:
         doc["origin"] = str(change.origin)

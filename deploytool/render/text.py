@@ -24,7 +24,7 @@ from deploytool.core.policy import Violation
 from deploytool.core.reachable import share_text
 from deploytool.core.report import EnvironmentReport
 from deploytool.core.verdict import Status, Verdict
-from deploytool.redaction import scrub, shown_value
+from deploytool.redaction import MASK, scrub, shown_value
 from deploytool.render.escape import guard_commands, shown
 
 SIGN = {ChangeKind.MISSING: "+", ChangeKind.UNEXPECTED: "-", ChangeKind.CHANGED: "~"}
@@ -59,12 +59,13 @@ def is_rich(console: Console) -> bool:
     return console.is_terminal and not console.no_color
 
 
-def display(var: EnvVar | None) -> str:
+def display(var: EnvVar | None, paired: EnvVar | None = None) -> str:
+    """A value as printed; `paired` is the other side of its change (masked together)."""
     if var is None:
         return "-"
     if var.secret is not None:
         return f"secret:{shown(var.secret)}"
-    return shown(shown_value(var))
+    return shown(shown_value(var, paired))
 
 
 def emit(console: Console, build: list[object]) -> None:
@@ -101,7 +102,10 @@ def violation_lines(violations: tuple[Violation, ...]) -> list[object]:
 def _change_row(change: EnvChange) -> tuple[str, str, str, str]:
     origin = ORIGIN_NOTE.get(change.origin, "") if change.origin else ""
     if change.kind is ChangeKind.CHANGED:
-        what = f"{display(change.live)} → {display(change.desired)}"
+        live, desired = display(change.live, change.desired), display(change.desired, change.live)
+        what = f"{live} → {desired}"
+        if live == desired == MASK:  # both masked: say so, or it reads like no change at all
+            what += " (changed)"
     elif change.kind is ChangeKind.MISSING:
         what = f"{display(change.desired)} (in manifest, not live)"
     else:

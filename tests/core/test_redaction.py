@@ -7,6 +7,7 @@ import logging
 import pytest
 
 from deploytool import redaction
+from deploytool.core.redact import RedactionSettings
 from deploytool.redaction import MASK, ScrubbingFilter, forget_all, remember, scrub, shown_value
 from tests.core.builders import plain, secret
 
@@ -50,7 +51,7 @@ def test_shown_value_masks_secret_like_names(name: str) -> None:
         ("ENVIRONMENT", "staging"),
         ("LOG_LEVEL", "debug"),
         ("DATABASE_URL", "postgres://db"),
-        ("PASSWD", "visible"),  # not one of the words
+        ("PASSPORT_OFFICE", "visible"),  # PASS only as a whole word
         ("TOKN", "visible"),
         ("PRIV", "visible"),
         ("E2E_TESTING", "1"),
@@ -156,3 +157,53 @@ def test_registry_is_module_state() -> None:
     assert "abcd1234" in redaction._values
     forget_all()
     assert not redaction._values
+
+
+# -- v2: the decision with this process's context --------------------------------------------
+
+
+def test_policy_words_mask_once_configured() -> None:
+    var = plain("ACME_WIDGET", "visible value")
+    assert shown_value(var) == "visible value"
+    redaction.configure(RedactionSettings(names=("WIDGET",)))
+    assert shown_value(var) == MASK
+
+
+def test_declared_names_mask_their_plain_values() -> None:
+    var = plain("DATABASE_URL", "postgres://db.internal/app")
+    assert shown_value(var) == "postgres://db.internal/app"
+    redaction.declare(["DATABASE_URL"])
+    assert shown_value(var) == MASK
+    remember([var])
+    assert scrub("dsn postgres://db.internal/app") == f"dsn {MASK}"
+
+
+def test_credential_values_mask_under_any_name() -> None:
+    var = plain("APP_CFG", "postgres://admin:Zq81kPw@db/app")
+    assert shown_value(var) == MASK
+    remember([var])
+    assert scrub("connect postgres://admin:Zq81kPw@db/app failed") == f"connect {MASK} failed"
+
+
+def test_the_other_side_of_a_change_is_masked_with_it() -> None:
+    """An old password that does not look like one is still the old password."""
+    old, new = plain("APP_CFG", "hunter2 hunter2"), plain("APP_CFG", "AKIAIOSFODNN7EXAMPLE")
+    assert shown_value(old) == "hunter2 hunter2"
+    assert shown_value(old, new) == MASK
+    assert scrub("was hunter2 hunter2") == f"was {MASK}"  # and scrubbed from any echo
+    assert shown_value(plain("APP_CFG", "x"), secret("APP_CFG", "s:1")) == "x"
+
+
+def test_escaped_spellings_and_lines_are_scrubbed() -> None:
+    pem = "-----BEGIN PRIVATE KEY-----\nQUJDRGVmZ2hpamtsbW5vcA\n-----END PRIVATE KEY-----"
+    remember([plain("APP_CFG", pem)])
+    assert scrub(repr(pem)) == f"'{MASK}'"  # a traceback quotes with repr
+    assert "QUJDRGVmZ2hpamtsbW5vcA" not in scrub("line: QUJDRGVmZ2hpamtsbW5vcA")
+
+
+def test_forget_all_resets_the_context() -> None:
+    redaction.configure(RedactionSettings(names=("WIDGET",)))
+    redaction.declare(["DATABASE_URL"])
+    forget_all()
+    assert shown_value(plain("ACME_WIDGET", "v")) == "v"
+    assert shown_value(plain("DATABASE_URL", "v")) == "v"

@@ -1,5 +1,6 @@
 """`deploytool --help` and `validate` must not pay for importing google.cloud.run_v2, nor
-verify's probe libraries (websockets, requests)."""
+verify's probe libraries (websockets, requests); and no command pays for detect-secrets
+(measured and not chosen: docs/PERFORMANCE.md, "Redaction")."""
 
 from __future__ import annotations
 
@@ -24,6 +25,8 @@ heavy = sorted(m for m in sys.modules if m.startswith("google.cloud.run_v2"))
 print("RUN_V2_IMPORTED" if heavy else "RUN_V2_NOT_IMPORTED", code, file=sys.stderr)
 probes = sorted(m for m in sys.modules if m.split(".")[0] in ("websockets", "requests"))
 print("PROBES_IMPORTED" if probes else "PROBES_NOT_IMPORTED", probes, file=sys.stderr)
+detectors = sorted(m for m in sys.modules if m.startswith("detect_secrets"))
+print("DETECT_SECRETS_IMPORTED" if detectors else "DETECT_SECRETS_NOT_IMPORTED", file=sys.stderr)
 """
 
 
@@ -54,6 +57,7 @@ def test_cheap_commands_leave_run_v2_unimported(args):
     )
     assert "RUN_V2_NOT_IMPORTED 0" in done.stderr, done.stderr
     assert "PROBES_NOT_IMPORTED" in done.stderr, done.stderr
+    assert "DETECT_SECRETS_NOT_IMPORTED" in done.stderr, done.stderr
 
 
 def test_python_dash_m_entry_point_works():

@@ -10,6 +10,7 @@ import pytest
 from deploytool.commands.audit_merge import merge_reports
 from deploytool.core.report import ReadError
 from deploytool.errors import ExitCode, LiveStateError, UsageError
+from deploytool.redaction import scrub_document
 from deploytool.render.json_doc import dumps, failure_doc, gate_doc
 from deploytool.render.reports import write_reports
 from tests.reports import sample
@@ -60,7 +61,8 @@ def environments(doc):
 
 def test_merged_shards_equal_the_unsharded_audit(tmp_path):
     merged = gate_doc(merge_reports(shard_files(tmp_path, *shards())))
-    whole = gate_doc(sample.full())
+    # The shards went through files, scrubbed of every value their rendering masked.
+    whole = scrub_document(gate_doc(sample.full()))
     assert (merged["status"], merged["exit_code"]) == (whole["status"], whole["exit_code"])
     assert list(environments(merged)) == list(environments(whole))
     for name, env in environments(whole).items():

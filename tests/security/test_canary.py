@@ -2,10 +2,22 @@
 command run in every output format, and no canary may come out anywhere.
 
 A canary is `canary-<uuid4 hex>` (or a spelling built around that hex: a PEM, a value full of
-characters that JSON, XML, Markdown and workflow commands escape differently). A leak is the hex
-appearing in any output, whatever the escaping: that catches `a\\"b` as surely as `a"b`.
+characters that JSON, XML, Markdown and workflow commands escape differently). A leak is the hex,
+or any 8-character slice of it, appearing in any output, whatever the escaping: that catches
+`a\\"b` as surely as `a"b`, and a truncated or wrapped value as surely as the whole one.
 
-Where canaries are planted (all under secret-looking names: KEY, SECRET, TOKEN, PASSWORD,
+Besides, the corpus of tests/security/credential_shapes.py (30 credential shapes: URLs with
+passwords, Bearer/Basic values, PEM keys, JWTs, AWS, GitHub, GitLab, Slack, Stripe, Google, npm,
+OpenAI and SendGrid keys, service-account JSON, password parameters, high-entropy strings) is
+planted fresh, each
+value unique, under innocuous names (APP_CFG_00...) where only the value can give it away: in the
+staging manifest, live on managed services (against the manifest's: masked changes), on an old
+serving revision and on an unmanaged service. A leak is any 8-character slice of its random part.
+The names of issue 9 (DB_PASS, DB_PASSWD, STRIPE_SK, GITHUB_PAT, SENTRY_DSN, AUTH_HEADER), a
+policy word (`redact.names: [WIDGET]`) and a name declared under `secrets:` but plain live
+(DATABASE_URL) carry ordinary-looking canaries.
+
+Where the uuid canaries are planted (under secret-looking names: KEY, SECRET, TOKEN, PASSWORD,
 CREDENTIAL, PRIVATE in any case):
 - live plaintext env of managed services (template), of an unmanaged service, and of old
   revisions that still serve traffic, in a protected and an unprotected environment;
@@ -39,6 +51,8 @@ directory, and every log record that left deploytool's handler, via caplog):
 | unexpected exception quoting a secret (exit 1):        | x | x | --debug traceback             |
 |   validate, diff, apply, audit, with and w/o --debug   |   |   |                               |
 | --debug, GOOGLE_SDK_PYTHON_LOGGING_SCOPE=google        | x | - | subprocess stderr             |
+| plaintext_secrets: error: validate, diff, audit, apply | x | x | 4 report files, annotations   |
+| unexpected exception quoting a PEM/JSON/JWT, --debug   | x | x | traceback                     |
 
 Not covered: `emulator` (it *is* the fake Cloud Run: serving values is its job), rich terminal
 rendering (tests run piped; on a terminal tables may wrap a value across lines).
@@ -64,6 +78,7 @@ from google.cloud import run_v2
 import deploytool
 import deploytool.cli_exec
 from tests.conftest import service_message
+from tests.security.credential_shapes import SLICE, Canary, corpus
 
 REGION = "us-central1"
 REPO = Path(deploytool.__file__).resolve().parents[1]
@@ -76,9 +91,12 @@ PINNED = run_v2.TrafficTargetAllocationType.TRAFFIC_TARGET_ALLOCATION_TYPE_REVIS
 
 @dataclass
 class Canaries:
-    """Distinct values, each recognisable by its uuid hex in any escaping."""
+    """Distinct values, each recognisable by its uuid hex in any escaping, plus the credential
+    shapes of tests/security/credential_shapes.py, each recognisable by any 8-character slice
+    of its random material."""
 
     marks: dict[str, tuple[str, str]] = field(default_factory=dict)  # label -> (value, mark)
+    shaped: dict[str, Canary] = field(default_factory=dict)  # label -> corpus canary
 
     def new(self, label: str, template: str = "canary-{hex}") -> str:
         mark = uuid.uuid4().hex
@@ -92,16 +110,49 @@ class Canaries:
         self.marks[label] = (mark, mark)
         return mark
 
+    def shapes(self, where: str, name: str = "APP_CFG_{i:02d}") -> dict[str, str]:
+        """One fresh canary of every credential shape, as {variable name: value}; the names
+        are innocuous unless `name` says otherwise, so only the value can give them away."""
+        planted = {}
+        for i, canary in enumerate(corpus()):
+            self.shaped[f"{where} {canary.shape}"] = canary
+            planted[name.format(i=i)] = canary.value
+        return planted
+
     def value(self, label: str) -> str:
+        if label in self.shaped:
+            return self.shaped[label].value
         return self.marks[label][0]
 
     def leaks(self, places: Mapping[str, str]) -> list[str]:
-        return [
-            f"canary {label} ({value!r}) leaked in {where}: ...{text[max(0, i - 80) : i + 60]!r}..."
-            for where, text in places.items()
-            for label, (value, mark) in self.marks.items()
-            if (i := text.find(mark)) >= 0
-        ]
+        # Every 8-character slice of every place, once: then each slice is a set lookup.
+        slices = {
+            piece: label for label, canary in self.shaped.items() for piece in canary.slices()
+        }
+        slices.update(
+            {
+                mark[i : i + SLICE]: label
+                for label, (_value, mark) in self.marks.items()
+                if not mark.isdigit()  # digits: whole only (log records carry timestamps)
+                for i in range(len(mark) - SLICE + 1)
+            }
+        )
+        found = []
+        for where, text in places.items():
+            for label, (value, mark) in self.marks.items():
+                if (i := text.find(mark)) >= 0:
+                    found.append(
+                        f"canary {label} ({value!r}) leaked in {where}: "
+                        f"...{text[max(0, i - 80) : i + 60]!r}..."
+                    )
+            windows = {text[i : i + SLICE] for i in range(len(text) - SLICE + 1)}
+            for piece in sorted(windows & slices.keys()):
+                i = text.find(piece)
+                found.append(
+                    f"slice {piece!r} of canary {slices[piece]} leaked in {where}: "
+                    f"...{text[max(0, i - 80) : i + 60]!r}..."
+                )
+        return found
 
 
 # JSON escapes `"` and `\`; XML `<&>"'`; Markdown `|*_` and backticks; workflow commands `%,:`.
@@ -115,11 +166,20 @@ POLICY = """
     environments:
       staging: {projects: [p-stg]}
       production: {projects: [p-prod]}
+    redact:
+      names: [WIDGET]
 """
+# The names of the issue: masked by name (a word anywhere, or PASS/SK/PAT as a whole word).
+ISSUE_NAMES = ("DB_PASS", "DB_PASSWD", "STRIPE_SK", "GITHUB_PAT", "SENTRY_DSN", "AUTH_HEADER")
 
 
 def yaml_string(value: str) -> str:
     return json.dumps(value)  # a JSON string is a YAML double-quoted scalar
+
+
+def yaml_env(values: Mapping[str, str], indent: int) -> str:
+    """`NAME: "value"` lines for an `env:` block at `indent` columns."""
+    return "\n".join(f"{' ' * indent}{name}: {yaml_string(v)}" for name, v in values.items())
 
 
 def env_vars(values: Mapping[str, str | tuple[str, str]]) -> list[run_v2.EnvVar]:
@@ -183,11 +243,12 @@ def world(emulator: Any, configs: Any) -> World:
               ENVIRONMENT: staging
               API_KEY: {yaml_string(c.new("manifest API_KEY"))}
               db_password: {yaml_string(c.new("manifest db_password"))}
-            secrets: {{JWT_SECRET: "jwt:1"}}
+            secrets: {{JWT_SECRET: "jwt:1", DATABASE_URL: "db-url:1"}}
           worker:
             env:
               ENVIRONMENT: staging
               MY_CREDENTIALS: {yaml_string(c.new("manifest MY_CREDENTIALS"))}
+{yaml_env(c.shapes("manifest worker"), 14)}
     """
     production = f"""
         project: p-prod
@@ -213,6 +274,9 @@ def world(emulator: Any, configs: Any) -> World:
             "JWT_SECRET": c.new("live JWT_SECRET (plain, manifest says secret)"),
             "E2E_TESTING": "1",
             "E2E_OAUTH_SIMULATION_KEY": ("e2e-oauth", "latest"),
+            # declared under secrets: in the manifest, a plain value live that looks like none
+            "DATABASE_URL": c.new("live DATABASE_URL (declared)", "postgres://db.internal/{hex}"),
+            **c.shapes("live staging api"),
         },
         old_env={
             "ENVIRONMENT": "staging",
@@ -230,6 +294,9 @@ def world(emulator: Any, configs: Any) -> World:
                 "ENVIRONMENT": "staging",
                 "MY_CREDENTIALS": c.new("live MY_CREDENTIALS"),
                 "Password": c.new("live Password"),
+                "ACME_WIDGET": c.new("live ACME_WIDGET (policy redact.names)"),
+                **{name: c.new(f"live {name}", "pw {hex}") for name in ISSUE_NAMES},
+                **c.shapes("live staging worker"),  # against the manifest's: all changed
             },
         )
     )
@@ -254,6 +321,7 @@ def world(emulator: Any, configs: Any) -> World:
             "ENVIRONMENT": "production",
             "OLD_TOKEN": c.new("old revision OLD_TOKEN"),
             "E2E_OAUTH_SIMULATION_KEY": c.new("old revision E2E_OAUTH_SIMULATION_KEY"),
+            **c.shapes("old production revision"),
         },
         old_percent=10,
     )
@@ -265,6 +333,7 @@ def world(emulator: Any, configs: Any) -> World:
             {
                 "GITHUB_TOKEN": c.new("unmanaged GITHUB_TOKEN"),
                 "E2E_OAUTH_SIMULATION_KEY": c.new("unmanaged E2E_OAUTH_SIMULATION_KEY"),
+                **c.shapes("unmanaged legacy", "LEGACY_SECRET_{i:02d}"),
             },
         )
     )
@@ -455,6 +524,7 @@ def bad_manifest(c: Canaries) -> str:
           api:
             env:
               API_KEY: {c.number("int under API_KEY")}
+              DB_PASSWD: {c.number("int under DB_PASSWD")}
               db_password: [{c.new("list under db_password")}]
               SESSION_TOKEN: {{nested: {c.new("mapping under SESSION_TOKEN")}}}
               MY_CREDENTIALS: {c.new("too long under MY_CREDENTIALS", "{hex}" + "x" * 33_000)}
@@ -497,6 +567,32 @@ def test_a_value_read_as_a_yaml_tag_is_not_echoed(run: Runner, configs: Any) -> 
     )
     for args in both("validate", "staging"):
         run(*args, code=2, shows=["DB_PASSWORD", "CLIENT_SECRET", "not a string"])
+
+
+def test_plaintext_secrets_as_violations(run: Runner, configs: Any) -> None:
+    """`redact.plaintext_secrets: error`: the corpus live in production (and the PEM in its
+    manifest) become `plaintext-secret` violations, and their messages name no value."""
+    configs(policy=POLICY + "      plaintext_secrets: error\n")
+    for args in both("validate"):
+        run(*args, code=4, shows=["plaintext-secret", "PRIVATE_PEM"])
+    for args in both("diff", "production"):
+        run(*args, code=4, shows=["plaintext-secret", "LEGACY_SECRET_00", "Secret Manager"])
+    out = run.out
+    run(
+        "audit",
+        "-o",
+        "json",
+        "--report",
+        str(out / "report.json"),
+        "--junit",
+        str(out / "junit.xml"),
+        "--markdown",
+        str(out / "report.md"),
+        code=4,
+        env={"GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": str(out / "summary.md")},
+        shows=["plaintext-secret", "::error"],
+    )
+    run("apply", "production", "--dry-run", "-o", "text", code=4, shows=["plaintext-secret"])
 
 
 # -- error paths ---------------------------------------------------------------------------------
@@ -584,6 +680,20 @@ def test_unexpected_exception_quoting_a_secret(
     shows = ["unexpected RuntimeError"] + (["Traceback"] if debug else [])
     for cli_args in both(command, *args[command], *extra):
         run(*cli_args, code=1, shows=shows)
+
+
+@pytest.mark.parametrize("shape", ["PEM RSA PRIVATE KEY", "service-account JSON", "JWT"])
+def test_unexpected_exception_quoting_a_credential_shape(
+    run: Runner, mocker: Any, shape: str
+) -> None:
+    """The crash quotes (with repr, as a traceback would) a value masked only by its shape."""
+    secret = run.world.canaries.value(f"live staging api {shape}")
+    mocker.patch(
+        "deploytool.commands.diff.evaluate",
+        side_effect=RuntimeError(f"cannot compare value {secret!r}"),
+    )
+    for cli_args in both("diff", "staging", "--debug"):
+        run(*cli_args, code=1, shows=["unexpected RuntimeError", "Traceback"])
 
 
 # -- the Google client's own request logging -----------------------------------------------------

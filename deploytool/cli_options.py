@@ -86,6 +86,15 @@ Services = Annotated[
     list[str] | None,
     typer.Option("--service", "-s", help="Only this managed service (repeatable)."),
 ]
+Sarif = Annotated[
+    Path | None,
+    typer.Option(
+        "--sarif",
+        metavar="FILE",
+        help="Also write the findings as SARIF 2.1.0 (GitHub code scanning), whatever the "
+        "verdict.",
+    ),
+]
 Regions = Annotated[
     list[str] | None,
     typer.Option(

@@ -40,7 +40,7 @@ def write_reports(
     wanted: list[tuple[str, Path, Callable[[Doc], str]]] = [
         (what, path, render)
         for what, path, render in (
-            ("JSON report (--report)", report, dumps),
+            ("JSON report (--report)", report, pretty),
             ("JUnit report (--junit)", junit, junit_document),
             ("Markdown report (--markdown)", markdown, markdown_document),
         )
@@ -61,6 +61,11 @@ def write_reports(
         if summary is not None:
             text = github.summary_text(markdown_document(doc))
             _write(summary, text, "GitHub job summary ($GITHUB_STEP_SUMMARY)", mode="a")
+
+
+def pretty(document: Doc) -> str:
+    """A report file is pretty JSON whatever `--output` printed."""
+    return dumps(document, one_line=False)
 
 
 def check_report_paths(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import sys
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -354,6 +355,35 @@ def verify(
         json_output=output is OutputFormat.json,
         environment=environment,
     )
+
+
+class SchemaName(StrEnum):
+    manifest = "manifest"
+    policy = "policy"
+
+
+@app.command()
+def schema(
+    which: Annotated[SchemaName, typer.Argument(help="manifest or policy.")],
+    config_dir: Annotated[
+        Path,
+        typer.Option(
+            "--config-dir",
+            envvar="DEPLOYTOOL_CONFIG_DIR",
+            help="Accepted like every command; the schema does not depend on it.",
+        ),
+    ] = Path("configs"),
+    debug: Debug = False,
+) -> None:
+    """Print the JSON Schema of a manifest or of policy.yaml (for editors and pre-commit)."""
+    from deploytool.commands import schema as command
+
+    def render(result: Any) -> None:
+        import json
+
+        typer.echo(json.dumps(result.document, indent=2, ensure_ascii=False))
+
+    execute(lambda: command.run(which.value), render, command="schema", debug=debug)
 
 
 @app.command()

@@ -24,6 +24,9 @@ heavy = sorted(m for m in sys.modules if m.startswith("google.cloud.run_v2"))
 print("RUN_V2_IMPORTED" if heavy else "RUN_V2_NOT_IMPORTED", code, file=sys.stderr)
 probes = sorted(m for m in sys.modules if m.split(".")[0] in ("websockets", "requests"))
 print("PROBES_IMPORTED" if probes else "PROBES_NOT_IMPORTED", probes, file=sys.stderr)
+# jsonschema is for the tests only (the schema command builds its document without it).
+checkers = sorted(m for m in sys.modules if m.split(".")[0] in ("jsonschema", "pre_commit"))
+print("JSONSCHEMA_IMPORTED" if checkers else "JSONSCHEMA_NOT_IMPORTED", checkers, file=sys.stderr)
 """
 
 
@@ -37,6 +40,9 @@ print("PROBES_IMPORTED" if probes else "PROBES_NOT_IMPORTED", probes, file=sys.s
         ["diff", "--help"],
         ["verify", "--help"],
         ["emulator", "--help"],
+        ["schema", "manifest"],
+        ["schema", "--help"],
+        ["validate", "--config-dir", str(ROOT / "configs"), "--sarif", "/dev/null"],
     ],
     ids=[
         "help",
@@ -46,6 +52,9 @@ print("PROBES_IMPORTED" if probes else "PROBES_NOT_IMPORTED", probes, file=sys.s
         "diff-help",
         "verify-help",
         "emulator-help",
+        "schema",
+        "schema-help",
+        "validate-sarif",
     ],
 )
 def test_cheap_commands_leave_run_v2_unimported(args):
@@ -54,6 +63,7 @@ def test_cheap_commands_leave_run_v2_unimported(args):
     )
     assert "RUN_V2_NOT_IMPORTED 0" in done.stderr, done.stderr
     assert "PROBES_NOT_IMPORTED" in done.stderr, done.stderr
+    assert "JSONSCHEMA_NOT_IMPORTED" in done.stderr, done.stderr
 
 
 def test_python_dash_m_entry_point_works():

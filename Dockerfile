@@ -51,8 +51,9 @@ USER 10001:10001
 # The exit code is deploytool's: 0 in sync, 3 drift, 4 leakage, 5 unreadable (docs/exit-codes.md).
 # A Cloud Run Job's task fails exactly when it is not 0. With --tasks N, `audit` takes its shard
 # from CLOUD_RUN_TASK_INDEX/CLOUD_RUN_TASK_COUNT by itself.
-# The default is the text report: one log entry per line in Cloud Logging, ending with
-# "audit: <STATUS> (exit N)". (--output json is pretty-printed over many lines, which Cloud
-# Logging would split into many entries; write JSON to a file with --report instead.)
+# The default prints the audit's JSON document on one line (--output json-line): Cloud Logging
+# makes one entry of it, parsed as jsonPayload, filed under its top-level "severity" (INFO in
+# sync, WARNING drift, ERROR unreadable, ALERT leakage). --output json would be pretty-printed
+# over many lines, which Cloud Logging splits into one entry per line.
 ENTRYPOINT ["deploytool"]
-CMD ["audit"]
+CMD ["audit", "--output", "json-line"]

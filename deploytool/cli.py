@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import sys
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -20,6 +21,7 @@ from deploytool.cli_options import (
     Output,
     OutputFormat,
     Regions,
+    Sarif,
     Services,
     Timeout,
     positive_seconds,
@@ -66,9 +68,11 @@ def validate(
     ] = None,
     config_dir: ConfigDir = Path("configs"),
     output: Output = OutputFormat.text,
+    sarif: Sarif = None,
     debug: Debug = False,
 ) -> None:
     """Check manifests and policy offline: schema, E2E leakage, project pins."""
+    from deploytool.cli_sarif import with_sarif
     from deploytool.commands import validate as command
 
     def render(result: Any) -> None:
@@ -82,9 +86,17 @@ def validate(
 
             render_validate(result)
 
-    execute(
+    run, show = with_sarif(
+        sarif,
+        "validate",
+        config_dir,
+        environments or [],
         lambda: command.run(config_dir, environments or []),
         render,
+    )
+    execute(
+        run,
+        show,
         command="validate",
         debug=debug,
         json_output=output is OutputFormat.json,
@@ -98,14 +110,20 @@ def diff(
     region: Regions = None,
     config_dir: ConfigDir = Path("configs"),
     output: Output = OutputFormat.text,
+    sarif: Sarif = None,
     impersonate: Impersonate = None,
     timeout: Timeout = DEFAULT_TIMEOUT,
     debug: Debug = False,
 ) -> None:
     """The drift gate: compare the manifest with live Cloud Run (exit 3 on drift)."""
+    from deploytool.cli_sarif import with_sarif
     from deploytool.commands import diff as command
 
-    execute(
+    run, show = with_sarif(
+        sarif,
+        "diff",
+        config_dir,
+        [environment],
         lambda: command.run(
             config_dir,
             environment,
@@ -114,6 +132,10 @@ def diff(
             extra_regions=region or [],
         ),
         gate_renderer(output),
+    )
+    execute(
+        run,
+        show,
         command="diff",
         debug=debug,
         json_output=output is OutputFormat.json,
@@ -211,6 +233,7 @@ def audit(
     markdown: Annotated[
         Path | None, typer.Option("--markdown", help="Write a Markdown report here.")
     ] = None,
+    sarif: Sarif = None,
     shard: Annotated[
         str | None,
         typer.Option(
@@ -252,7 +275,7 @@ def audit(
         from deploytool.render.reports import check_report_paths
 
         # Before any work: a report that cannot be written must not cost a whole audit.
-        check_report_paths(report=report, junit=junit, markdown=markdown)
+        check_report_paths(report=report, junit=junit, markdown=markdown, sarif=sarif)
         if merge:
             from deploytool.commands.audit_merge import merge_inputs, merge_reports
 
@@ -279,7 +302,12 @@ def audit(
         gate_renderer(output)(result)
         write_reports(result, report=report, junit=junit, markdown=markdown)
 
-    execute(run, render, command="audit", debug=debug, json_output=output is OutputFormat.json)
+    from deploytool.cli_sarif import with_sarif
+
+    gated_run, show = with_sarif(
+        sarif, "audit", config_dir, environments or [], run, render, checked=True
+    )
+    execute(gated_run, show, command="audit", debug=debug, json_output=output is OutputFormat.json)
 
 
 @app.command()
@@ -327,6 +355,35 @@ def verify(
         json_output=output is OutputFormat.json,
         environment=environment,
     )
+
+
+class SchemaName(StrEnum):
+    manifest = "manifest"
+    policy = "policy"
+
+
+@app.command()
+def schema(
+    which: Annotated[SchemaName, typer.Argument(help="manifest or policy.")],
+    config_dir: Annotated[
+        Path,
+        typer.Option(
+            "--config-dir",
+            envvar="DEPLOYTOOL_CONFIG_DIR",
+            help="Accepted like every command; the schema does not depend on it.",
+        ),
+    ] = Path("configs"),
+    debug: Debug = False,
+) -> None:
+    """Print the JSON Schema of a manifest or of policy.yaml (for editors and pre-commit)."""
+    from deploytool.commands import schema as command
+
+    def render(result: Any) -> None:
+        import json
+
+        typer.echo(json.dumps(result.document, indent=2, ensure_ascii=False))
+
+    execute(lambda: command.run(which.value), render, command="schema", debug=debug)
 
 
 @app.command()

@@ -46,6 +46,16 @@ def config_directory(value: Path) -> Path:
 class OutputFormat(StrEnum):
     text = "text"
     json = "json"
+    json_line = "json-line"  # never reaches a command: see `output_format`
+
+
+def output_format(value: OutputFormat) -> OutputFormat:
+    """`json-line` is `json` printed on one line: commands see `json`, the JSON writer is
+    told to print one line (reset on every parse, so one process can run several)."""
+    from deploytool.render.json_style import set_one_line
+
+    set_one_line(value is OutputFormat.json_line)
+    return OutputFormat.json if value is OutputFormat.json_line else value
 
 
 ConfigDir = Annotated[
@@ -57,7 +67,16 @@ ConfigDir = Annotated[
         help="Directory of <env>.yaml manifests and policy.yaml.",
     ),
 ]
-Output = Annotated[OutputFormat, typer.Option("--output", "-o", help="text or json.")]
+Output = Annotated[
+    OutputFormat,
+    typer.Option(
+        "--output",
+        "-o",
+        callback=output_format,
+        help="text, json, or json-line (the same JSON document on one line, for log "
+        "collectors).",
+    ),
+]
 Debug = Annotated[
     bool,
     typer.Option(
@@ -85,6 +104,15 @@ Timeout = Annotated[
 Services = Annotated[
     list[str] | None,
     typer.Option("--service", "-s", help="Only this managed service (repeatable)."),
+]
+Sarif = Annotated[
+    Path | None,
+    typer.Option(
+        "--sarif",
+        metavar="FILE",
+        help="Also write the findings as SARIF 2.1.0 (GitHub code scanning), whatever the "
+        "verdict.",
+    ),
 ]
 Regions = Annotated[
     list[str] | None,

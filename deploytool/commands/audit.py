@@ -131,6 +131,7 @@ def run(
         run=run,
         # Said once for the whole audit, not in every environment's report.
         warnings=tuple(policy_warnings(loaded.policy, loaded.environments)),
+        manifests=loaded.manifests,
     )
 
 

@@ -93,7 +93,12 @@ def run(
     parallel: int = 4,
     extra_regions: Sequence[str] = (),
 ) -> GateResult:
-    report = read_gate(
+    read = read_gate(
         config_dir, environment, services, gateway, parallel, extra_regions=extra_regions
-    ).report
-    return GateResult(command="diff", reports=(report,), verdict=report.verdict)
+    )
+    return GateResult(
+        command="diff",
+        reports=(read.report,),
+        verdict=read.report.verdict,
+        manifests=(read.manifest,),
+    )

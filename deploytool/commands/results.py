@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from deploytool.commands.audit_run import AuditRun
+from deploytool.core.model import Manifest
 from deploytool.core.policy import Violation
 from deploytool.core.report import EnvironmentReport
 from deploytool.core.verdict import Verdict
@@ -20,6 +21,8 @@ class GateResult:
     shard: tuple[int, int] | None = None  # (index, count) of a sharded audit
     run: AuditRun | None = None  # an audit's run (None: a diff, or merged older reports)
     warnings: tuple[str, ...] = ()  # about the whole run (the policy), not one environment
+    # The manifests judged (none for merged reports): SARIF points at their lines.
+    manifests: tuple[Manifest, ...] = field(default=(), compare=False)
 
 
 @dataclass(frozen=True)
@@ -36,3 +39,4 @@ class ValidateResult:
     environments: tuple[ValidatedEnvironment, ...]
     verdict: Verdict
     warnings: tuple[str, ...] = ()
+    manifests: tuple[Manifest, ...] = field(default=(), compare=False)

@@ -38,4 +38,5 @@ def run(config_dir: Path, environments: Sequence[str]) -> ValidateResult:
         environments=tuple(checked),
         verdict=combine(e.verdict for e in checked),
         warnings=(*policy_warnings(loaded.policy, loaded.environments), *loaded.warnings),
+        manifests=loaded.manifests,
     )

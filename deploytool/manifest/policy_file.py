@@ -17,10 +17,11 @@ from deploytool.manifest.nodes import (
     string_list,
 )
 from deploytool.manifest.policy_redact import read_redaction
+from deploytool.manifest.shape import PIN, POLICY, POLICY_E2E
 
-POLICY_KEYS = ("e2e", "environments", "redact")
-POLICY_E2E_KEYS = ("names", "patterns", "allowed_environments", "case_sensitive")
-PIN_KEYS = ("projects", "regions")
+POLICY_KEYS = POLICY.names
+POLICY_E2E_KEYS = POLICY_E2E.names
+PIN_KEYS = PIN.names
 _BOOL_TAG = "tag:yaml.org,2002:bool"
 # YAML 1.2's booleans only: `yes`/`on` (YAML 1.1) are too easy to write by accident.
 _BOOLEANS = {

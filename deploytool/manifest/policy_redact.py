@@ -19,9 +19,10 @@ from deploytool.manifest.nodes import (
     string_list,
     string_value,
 )
+from deploytool.manifest.shape import REDACT
 
-REDACT_KEYS = ("names", "plaintext_secrets")
-# A word is matched inside variable names, so it is spelled like one.
+REDACT_KEYS = REDACT.names
+# A word is matched inside variable names, so it is spelled like one (shape.py's "word").
 _WORD = re.compile(r"^[A-Za-z0-9_]+$")
 _MODES = ", ".join(mode.value for mode in PlaintextSecrets)
 

@@ -22,6 +22,11 @@ _SHORT_SECRET = re.compile(rf"^{_SECRET_NAME}$")
 _FULL_SECRET = re.compile(rf"^projects/[A-Za-z0-9][A-Za-z0-9.:_-]*/secrets/{_SECRET_NAME}$")
 _VERSION = re.compile(r"^(latest|[1-9][0-9]*)$")
 _VERSIONS_PATH = re.compile(r"^projects/[^/]+/secrets/[^/]+/versions/[^/]+$")
+# The whole reference as one pattern (the JSON Schema's); `_parse_ref` says what is wrong.
+SECRET_REF = (
+    rf"^(?:{_SECRET_NAME}|projects/[A-Za-z0-9][A-Za-z0-9.:_-]*/secrets/{_SECRET_NAME})"
+    r":(?:latest|[1-9][0-9]*)$"
+)
 _FORMAT = "SECRET:VERSION, e.g. jwt-secret:latest or projects/PROJECT/secrets/NAME:3"
 
 

@@ -17,10 +17,11 @@ from deploytool.manifest.nodes import (
     string_list,
     string_value,
 )
+from deploytool.manifest.shape import VERIFY
 
-VERIFY_KEYS = ("path", "e2e_flag", "expect", "websocket", "services")
+VERIFY_KEYS = VERIFY.names
 # A dotted path into the JSON answer: `e2e_testing.enabled`, `checks.0.status`.
-_DOTTED = re.compile(r"^[^.\s]+(?:\.[^.\s]+)*$")
+DOTTED_PATH = re.compile(r"^[^.\s]+(?:\.[^.\s]+)*$")
 
 
 def read_verify(
@@ -87,7 +88,7 @@ def _dotted(entry: Entry | None, key: str, problems: Problems) -> str | None:
     text = string_value(entry.value, f"verify {key}", problems)
     if text is None:
         return None
-    if not _DOTTED.match(text):
+    if not DOTTED_PATH.match(text):
         problems.add(
             entry.line,
             f"verify {key}: {shown(text)} is not a dotted path into the JSON answer; write "
@@ -108,7 +109,7 @@ def _expect(entry: Entry | None, problems: Problems) -> tuple[tuple[str, str], .
     )
     out = []
     for item in entries or []:
-        if not _DOTTED.match(item.key):
+        if not DOTTED_PATH.match(item.key):
             problems.add(
                 item.line,
                 f"verify expect: {shown(item.key)} is not a dotted path into the JSON answer; "

@@ -13,14 +13,25 @@ from deploytool.core.policy import Violation
 from deploytool.core.report import EnvironmentReport, ReadError
 from deploytool.errors import DeployToolError, ManifestError
 from deploytool.redaction import scrub, scrub_document, shown_value
+from deploytool.render import json_style
 from deploytool.render.escape import json_text
 
 SCHEMA_VERSION = 1
 
 
-def dumps(document: dict[str, Any]) -> str:
+def dumps(document: dict[str, Any], *, one_line: bool | None = None) -> str:
+    """The document as text: pretty, or on one line with `one_line` (None: as `--output`
+    asked, see render/json_style.py)."""
+    compact = json_style.one_line() if one_line is None else one_line
     # Scrub the strings first (escaping could hide a secret), then the text as a last net.
-    text = scrub(json.dumps(scrub_document(document), indent=2, ensure_ascii=False))
+    text = scrub(
+        json.dumps(
+            scrub_document(document),
+            indent=None if compact else 2,
+            separators=(",", ":") if compact else None,
+            ensure_ascii=False,
+        )
+    )
     return json_text(text)  # the same document, nothing in it a terminal or CI runner acts on
 
 
@@ -126,6 +137,7 @@ def gate_doc(result: GateResult) -> dict[str, Any]:
             **run,
             "status": str(result.verdict.status),
             "exit_code": int(result.verdict.exit_code),
+            "severity": json_style.severity(int(result.verdict.exit_code)),
             "environments": [environment_doc(r, audit=True) for r in result.reports],
             "warnings": list(result.warnings),
         }
@@ -135,6 +147,7 @@ def gate_doc(result: GateResult) -> dict[str, Any]:
         return doc
     (report,) = result.reports
     body = environment_doc(report, audit=False)
+    body["severity"] = json_style.severity(body["exit_code"])
     return {**head, "environment": body.pop("environment"), **body}
 
 
@@ -168,6 +181,8 @@ def failure_doc(command: str, environment: str | None, error: DeployToolError) -
         "status": "error",
         "exit_code": int(error.exit_code),
     }
+    if command in ("audit", "diff"):
+        doc["severity"] = json_style.severity(int(error.exit_code))
     if environment is not None:
         doc["environment"] = environment
     problems = []

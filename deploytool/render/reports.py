@@ -24,6 +24,7 @@ from deploytool.render.junit import junit_document
 from deploytool.render.markdown import markdown_document
 
 Doc = dict[str, Any]
+SARIF_REPORT = "SARIF report (--sarif)"
 
 
 def write_reports(
@@ -39,7 +40,7 @@ def write_reports(
     wanted: list[tuple[str, Path, Callable[[Doc], str]]] = [
         (what, path, render)
         for what, path, render in (
-            ("JSON report (--report)", report, dumps),
+            ("JSON report (--report)", report, pretty),
             ("JUnit report (--junit)", junit, junit_document),
             ("Markdown report (--markdown)", markdown, markdown_document),
         )
@@ -62,7 +63,18 @@ def write_reports(
             _write(summary, text, "GitHub job summary ($GITHUB_STEP_SUMMARY)", mode="a")
 
 
-def check_report_paths(*, report: Path | None, junit: Path | None, markdown: Path | None) -> None:
+def pretty(document: Doc) -> str:
+    """A report file is pretty JSON whatever `--output` printed."""
+    return dumps(document, one_line=False)
+
+
+def check_report_paths(
+    *,
+    report: Path | None = None,
+    junit: Path | None = None,
+    markdown: Path | None = None,
+    sarif: Path | None = None,
+) -> None:
     """UsageError (exit 2) now if any report could not be written later."""
     targets = [
         (what, path)
@@ -70,6 +82,7 @@ def check_report_paths(*, report: Path | None, junit: Path | None, markdown: Pat
             ("JSON report (--report)", report),
             ("JUnit report (--junit)", junit),
             ("Markdown report (--markdown)", markdown),
+            (SARIF_REPORT, sarif),
         )
         if path is not None
     ]
@@ -115,7 +128,14 @@ def _check_parent(path: Path, what: str) -> None:
 
 
 def _suffix(what: str) -> str:
+    if what == SARIF_REPORT:
+        return ".sarif"
     return ".xml" if "JUnit" in what else ".md" if "Markdown" in what else ".json"
+
+
+def write_text(path: Path, text: str, what: str) -> None:
+    """Write a report file; a failure is a UsageError naming the path and what to do."""
+    _write(path, text, what, mode="w")
 
 
 def _write(path: Path, text: str, what: str, *, mode: str) -> None:

@@ -27,6 +27,9 @@ probes = sorted(m for m in sys.modules if m.split(".")[0] in ("websockets", "req
 print("PROBES_IMPORTED" if probes else "PROBES_NOT_IMPORTED", probes, file=sys.stderr)
 detectors = sorted(m for m in sys.modules if m.startswith("detect_secrets"))
 print("DETECT_SECRETS_IMPORTED" if detectors else "DETECT_SECRETS_NOT_IMPORTED", file=sys.stderr)
+# jsonschema is for the tests only (the schema command builds its document without it).
+checkers = sorted(m for m in sys.modules if m.split(".")[0] in ("jsonschema", "pre_commit"))
+print("JSONSCHEMA_IMPORTED" if checkers else "JSONSCHEMA_NOT_IMPORTED", checkers, file=sys.stderr)
 """
 
 
@@ -40,6 +43,9 @@ print("DETECT_SECRETS_IMPORTED" if detectors else "DETECT_SECRETS_NOT_IMPORTED",
         ["diff", "--help"],
         ["verify", "--help"],
         ["emulator", "--help"],
+        ["schema", "manifest"],
+        ["schema", "--help"],
+        ["validate", "--config-dir", str(ROOT / "configs"), "--sarif", "/dev/null"],
     ],
     ids=[
         "help",
@@ -49,6 +55,9 @@ print("DETECT_SECRETS_IMPORTED" if detectors else "DETECT_SECRETS_NOT_IMPORTED",
         "diff-help",
         "verify-help",
         "emulator-help",
+        "schema",
+        "schema-help",
+        "validate-sarif",
     ],
 )
 def test_cheap_commands_leave_run_v2_unimported(args):
@@ -58,6 +67,7 @@ def test_cheap_commands_leave_run_v2_unimported(args):
     assert "RUN_V2_NOT_IMPORTED 0" in done.stderr, done.stderr
     assert "PROBES_NOT_IMPORTED" in done.stderr, done.stderr
     assert "DETECT_SECRETS_NOT_IMPORTED" in done.stderr, done.stderr
+    assert "JSONSCHEMA_NOT_IMPORTED" in done.stderr, done.stderr
 
 
 def test_python_dash_m_entry_point_works():

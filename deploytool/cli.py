@@ -330,6 +330,49 @@ def verify(
 
 
 @app.command()
+def parity(
+    environment_a: Annotated[str, typer.Argument(help="First environment (manifest stem).")],
+    environment_b: Annotated[str, typer.Argument(help="Second environment (manifest stem).")],
+    live: Annotated[
+        bool, typer.Option("--live", help="Compare live Cloud Run instead of the manifests.")
+    ] = False,
+    config_dir: ConfigDir = Path("configs"),
+    output: Output = OutputFormat.text,
+    impersonate: Impersonate = None,
+    timeout: Timeout = DEFAULT_TIMEOUT,
+    debug: Debug = False,
+) -> None:
+    """The variables two environments must share, by name and kind (exit 3 on a gap)."""
+    from deploytool.commands import parity as command
+
+    def render(result: Any) -> None:
+        warn_about(result)
+        from deploytool.render import parity_report
+
+        if output is OutputFormat.json:
+            from deploytool.render.json_doc import dumps
+
+            for message in result.report.errors:
+                say(f"error: {message}")
+            typer.echo(dumps(parity_report.parity_doc(result)))
+        else:
+            parity_report.render_parity(result)
+
+    execute(
+        lambda: command.run(
+            config_dir,
+            environment_a,
+            environment_b,
+            gateway=gateway_for(impersonate, timeout) if live else None,
+        ),
+        render,
+        command="parity",
+        debug=debug,
+        json_output=output is OutputFormat.json,
+    )
+
+
+@app.command()
 def emulator(
     host: Annotated[str, typer.Option(help="Address to bind.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=0, max=65535, help="Port (0: any free).")] = 8089,

@@ -10,6 +10,7 @@ from fnmatch import fnmatchcase
 from functools import cached_property
 
 from deploytool.core.model import EnvVar, LiveContainer, Manifest
+from deploytool.core.parity_settings import ParitySettings
 from deploytool.core.reachable import ReachableRevision
 
 DEFAULT_E2E_NAMES = (
@@ -40,6 +41,7 @@ class Policy:
     regions: tuple[tuple[str, tuple[str, ...]], ...] = ()
     # where things were written in policy.yaml ("e2e.names", "environments.prod", ...) -> line
     lines: tuple[tuple[str, int], ...] = field(default=(), compare=False)
+    parity: ParitySettings = ParitySettings()  # policy `parity:` (pairs, ignore)
 
     def is_protected(self, environment: str) -> bool:
         return environment not in self.allowed_environments

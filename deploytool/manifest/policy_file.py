@@ -16,8 +16,9 @@ from deploytool.manifest.nodes import (
     shown,
     string_list,
 )
+from deploytool.manifest.policy_parity import read_parity
 
-POLICY_KEYS = ("e2e", "environments")
+POLICY_KEYS = ("e2e", "environments", "parity")
 POLICY_E2E_KEYS = ("names", "patterns", "allowed_environments", "case_sensitive")
 PIN_KEYS = ("projects", "regions")
 _BOOL_TAG = "tag:yaml.org,2002:bool"
@@ -78,6 +79,7 @@ def build_policy(root: Node | None, path: str, problems: Problems) -> Policy | N
     if "environments" in top:
         pins, regions, env_lines = _environments(top["environments"], problems)
         lines += env_lines
+    parity = read_parity(top.get("parity"), problems)
     if problems.items:
         return None
     return Policy(
@@ -89,6 +91,7 @@ def build_policy(root: Node | None, path: str, problems: Problems) -> Policy | N
         case_sensitive=case_sensitive,
         regions=regions,
         lines=tuple(lines),
+        parity=parity,
     )
 
 

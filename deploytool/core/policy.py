@@ -41,7 +41,7 @@ class Policy:
     regions: tuple[tuple[str, tuple[str, ...]], ...] = ()
     # where things were written in policy.yaml ("e2e.names", "environments.prod", ...) -> line
     lines: tuple[tuple[str, int], ...] = field(default=(), compare=False)
-    parity: ParitySettings = ParitySettings()  # policy `parity:` (pairs, ignore)
+    parity: ParitySettings = field(default_factory=ParitySettings)  # policy `parity:`
 
     def is_protected(self, environment: str) -> bool:
         return environment not in self.allowed_environments

@@ -95,8 +95,8 @@ def test_text_is_a_table_per_pair_without_values(cli, cfg):
 
 def test_in_parity_exits_0(cli, configs):
     cfg = configs(
-        staging="project: a\nregion: r1\nservices:\n  api: {env: {X: '1'}, secrets: {S: 's:1'}}\n",
-        production="project: b\nregion: r1\nservices:\n  api: {env: {X: '2'}, secrets: {S: 't:2'}}\n",
+        staging="project: a\nregion: r1\nservices:\n  api: {env: {X: '1'}, secrets: {S: 's:1'}}",
+        production="project: b\nregion: r1\nservices:\n  api: {env: {X: '2'}, secrets: {S: 't:2'}}",
     )
     result = cli("parity", "staging", "production", "--config-dir", str(cfg))
     assert result.exit_code == 0, result.output
@@ -135,7 +135,7 @@ def seed(emulator, project, name, env, **kw):
 
 def test_live_compares_what_runs(emulator, cli, configs):
     cfg = configs(
-        staging="project: p-staging\nregion: us-central1\nservices:\n  api-staging: {env: {X: '1'}}\n",
+        staging="project: p-staging\nregion: us-central1\nservices:\n  api-staging: {env: {X: '1'}}",
         production="project: p-prod\nregion: us-central1\nservices:\n  api: {env: {X: '1'}}\n",
     )
     # Manifests agree; live, staging lacks X and carries a secret production has plain.

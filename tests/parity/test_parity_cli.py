@@ -135,7 +135,8 @@ def seed(emulator, project, name, env, **kw):
 
 def test_live_compares_what_runs(emulator, cli, configs):
     cfg = configs(
-        staging="project: p-staging\nregion: us-central1\nservices:\n  api-staging: {env: {X: '1'}}",
+        staging="project: p-staging\nregion: us-central1\nservices:\n  api-staging: {env: {X: '1'}}"
+        "\n",
         production="project: p-prod\nregion: us-central1\nservices:\n  api: {env: {X: '1'}}\n",
     )
     # Manifests agree; live, staging lacks X and carries a secret production has plain.

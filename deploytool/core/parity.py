@@ -89,10 +89,10 @@ def pair_services(
     right -= {b for _, b in pairs}
     by_base_b = {_base(name, env_b): name for name in sorted(right, reverse=True)}
     for a in sorted(left):
-        b = by_base_b.get(_base(a, env_a))
-        if b is not None and b in right:
-            pairs.append((a, b))
-            right.discard(b)
+        match = by_base_b.get(_base(a, env_a))
+        if match is not None and match in right:
+            pairs.append((a, match))
+            right.discard(match)
     left -= {a for a, _ in pairs}
     unpaired = [Unpaired(env_a, n) for n in sorted(left)] + [
         Unpaired(env_b, n) for n in sorted(right)

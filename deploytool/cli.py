@@ -17,6 +17,7 @@ from deploytool.cli_options import (
     ConfigDir,
     Debug,
     Impersonate,
+    LiveFrom,
     Output,
     OutputFormat,
     Regions,
@@ -96,6 +97,7 @@ def diff(
     environment: Annotated[str, typer.Argument(help="Environment (manifest stem).")],
     service: Services = None,
     region: Regions = None,
+    live_from: LiveFrom = None,
     config_dir: ConfigDir = Path("configs"),
     output: Output = OutputFormat.text,
     impersonate: Impersonate = None,
@@ -110,8 +112,9 @@ def diff(
             config_dir,
             environment,
             service or [],
-            gateway_for(impersonate, timeout),
+            None if live_from else gateway_for(impersonate, timeout),
             extra_regions=region or [],
+            live_from=live_from or [],
         ),
         gate_renderer(output),
         command="diff",
@@ -204,6 +207,7 @@ def audit(
         list[str] | None, typer.Argument(help="Environments (default: all).")
     ] = None,
     region: Regions = None,
+    live_from: LiveFrom = None,
     report: Annotated[
         Path | None, typer.Option("--report", help="Write the JSON report here too.")
     ] = None,
@@ -264,8 +268,9 @@ def audit(
             return command.run(
                 config_dir,
                 environments or [],
-                gateway_for(impersonate, timeout),
+                None if live_from else gateway_for(impersonate, timeout),
                 extra_regions=region or [],
+                live_from=live_from or [],
                 parallel=parallel,
                 shard=command.Shard.parse(shard),
                 progress=tick,

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from deploytool.commands.audit_run import AuditRun, start_run
-from deploytool.commands.live import read_snapshot
+from deploytool.commands.live import read_live, source_of
 from deploytool.commands.results import GateResult
 from deploytool.core.gate import evaluate, verdict_of
 from deploytool.core.model import ServiceSpec
@@ -74,9 +74,10 @@ Progress = Callable[[str], None]
 def run(
     config_dir: Path,
     environments: Sequence[str],
-    gateway: CloudRunGateway,
+    gateway: CloudRunGateway | None,
     *,
     extra_regions: Sequence[str] = (),
+    live_from: Sequence[Path] = (),
     parallel: int = 8,
     shard: Shard | None = None,
     progress: Progress | None = None,
@@ -97,10 +98,12 @@ def run(
     every = set().union(*locations.values()) if locations else set()
     protected = any(loaded.policy.is_protected(m.environment) for m in loaded.manifests)
     # One read of each (project, region), shared by the environments that touch it.
-    snapshot = read_snapshot(
+    snapshot = read_live(
         gateway,
+        live_from,
         every,
         loaded.manifests,
+        loaded.others,
         parallel=parallel,
         progress=progress,
         all_serving=protected,
@@ -131,6 +134,7 @@ def run(
         run=run,
         # Said once for the whole audit, not in every environment's report.
         warnings=tuple(policy_warnings(loaded.policy, loaded.environments)),
+        source=source_of(live_from),
     )
 
 

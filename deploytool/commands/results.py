@@ -20,6 +20,7 @@ class GateResult:
     shard: tuple[int, int] | None = None  # (index, count) of a sharded audit
     run: AuditRun | None = None  # an audit's run (None: a diff, or merged older reports)
     warnings: tuple[str, ...] = ()  # about the whole run (the policy), not one environment
+    source: str = "cloud_run"  # where live state came from: "cloud_run" or "file" (--live-from)
 
 
 @dataclass(frozen=True)

@@ -111,6 +111,18 @@ def environment_doc(report: EnvironmentReport, *, audit: bool) -> dict[str, Any]
 
 
 def gate_doc(result: GateResult) -> dict[str, Any]:
+    return with_source(_gate_doc(result), result.source)
+
+
+def with_source(doc: dict[str, Any], source: str) -> dict[str, Any]:
+    """Every workload entry says where its live state came from (`cloud_run` or `file`)."""
+    for env in doc.get("environments", [doc]):
+        for entry in (*env.get("services", ()), *env.get("unmanaged", ())):
+            entry["source"] = source
+    return doc
+
+
+def _gate_doc(result: GateResult) -> dict[str, Any]:
     head = {
         "schema_version": SCHEMA_VERSION,
         "command": result.command,

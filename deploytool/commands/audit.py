@@ -18,7 +18,7 @@ from deploytool.core.model import ServiceSpec
 from deploytool.core.policy import Violation
 from deploytool.core.policy_advice import policy_warnings
 from deploytool.core.regions import checked_regions
-from deploytool.core.report import EnvironmentReport, LiveSnapshot, LocationRead
+from deploytool.core.report import EnvironmentReport, LiveSnapshot
 from deploytool.core.verdict import combine
 from deploytool.errors import UsageError
 from deploytool.manifest import read_config
@@ -150,7 +150,7 @@ def _shard_snapshot(
             locations.append(loc)
             continue
         owned = tuple(s for s in loc.services if shard.owns(s.project, s.region, s.name))
-        locations.append(LocationRead(loc.project, loc.region, owned))
+        locations.append(replace(loc, services=owned))  # keeps `absent` (files)
     return LiveSnapshot(tuple(locations), snapshot.revisions)
 
 

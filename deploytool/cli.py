@@ -334,6 +334,59 @@ def verify(
     )
 
 
+@app.command("import")
+def import_(
+    environment: Annotated[str, typer.Argument(help="Environment (writes configs/ENV.yaml).")],
+    project: Annotated[str, typer.Option("--project", help="GCP project to import from.")],
+    region: Annotated[
+        list[str], typer.Option("--region", metavar="REGION", help="Region (repeatable).")
+    ],
+    service: Annotated[
+        list[str] | None, typer.Option("--service", "-s", help="Only this service (repeatable).")
+    ] = None,
+    merge: Annotated[
+        bool, typer.Option("--merge", help="Add workloads the existing file does not have.")
+    ] = False,
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing file.")] = False,
+    stdout: Annotated[
+        bool, typer.Option("--stdout", help="Print the manifest instead of writing it.")
+    ] = False,
+    config_dir: ConfigDir = Path("configs"),
+    impersonate: Impersonate = None,
+    timeout: Timeout = DEFAULT_TIMEOUT,
+    debug: Debug = False,
+) -> None:
+    """Adopt live services into configs/ENV.yaml (secret refs kept, credentials never)."""
+    from deploytool.commands import import_live as command
+
+    def render(result: Any) -> None:
+        warn_about(result)
+        if result.to_stdout:
+            typer.echo(result.text, nl=False)
+        elif result.written:
+            typer.echo(
+                f"wrote {result.path}: {len(result.added)} added ({', '.join(result.added)})"
+            )
+        else:
+            typer.echo(f"{result.path}: nothing to add, unchanged")
+
+    execute(
+        lambda: command.run(
+            config_dir,
+            environment,
+            project,
+            region,
+            service or [],
+            gateway_for(impersonate, timeout),
+            command.ImportOptions(merge=merge, force=force, stdout=stdout),
+        ),
+        render,
+        command="import",
+        debug=debug,
+        environment=environment,
+    )
+
+
 @app.command()
 def parity(
     environment_a: Annotated[str, typer.Argument(help="First environment (manifest stem).")],

@@ -115,9 +115,10 @@ def gate_doc(result: GateResult) -> dict[str, Any]:
 
 
 def with_source(doc: dict[str, Any], source: str) -> dict[str, Any]:
-    """Every workload entry says where its live state came from (`cloud_run` or `file`)."""
+    """Every managed workload entry says where its live state came from (`cloud_run` or
+    `file`)."""
     for env in doc.get("environments", [doc]):
-        for entry in (*env.get("services", ()), *env.get("unmanaged", ())):
+        for entry in env.get("services", ()):
             entry["source"] = source
     return doc
 

@@ -18,6 +18,7 @@ from deploytool.cli_options import (
     ConfigDir,
     Debug,
     Impersonate,
+    LiveFrom,
     Output,
     OutputFormat,
     Regions,
@@ -108,6 +109,7 @@ def diff(
     environment: Annotated[str, typer.Argument(help="Environment (manifest stem).")],
     service: Services = None,
     region: Regions = None,
+    live_from: LiveFrom = None,
     config_dir: ConfigDir = Path("configs"),
     output: Output = OutputFormat.text,
     sarif: Sarif = None,
@@ -128,8 +130,9 @@ def diff(
             config_dir,
             environment,
             service or [],
-            gateway_for(impersonate, timeout),
+            None if live_from else gateway_for(impersonate, timeout),
             extra_regions=region or [],
+            live_from=live_from or [],
         ),
         gate_renderer(output),
     )
@@ -226,6 +229,7 @@ def audit(
         list[str] | None, typer.Argument(help="Environments (default: all).")
     ] = None,
     region: Regions = None,
+    live_from: LiveFrom = None,
     report: Annotated[
         Path | None, typer.Option("--report", help="Write the JSON report here too.")
     ] = None,
@@ -287,8 +291,9 @@ def audit(
             return command.run(
                 config_dir,
                 environments or [],
-                gateway_for(impersonate, timeout),
+                None if live_from else gateway_for(impersonate, timeout),
                 extra_regions=region or [],
+                live_from=live_from or [],
                 parallel=parallel,
                 shard=command.Shard.parse(shard),
                 progress=tick,
@@ -384,6 +389,102 @@ def schema(
         typer.echo(json.dumps(result.document, indent=2, ensure_ascii=False))
 
     execute(lambda: command.run(which.value), render, command="schema", debug=debug)
+
+
+@app.command("import")
+def import_(
+    environment: Annotated[str, typer.Argument(help="Environment (writes configs/ENV.yaml).")],
+    project: Annotated[str, typer.Option("--project", help="GCP project to import from.")],
+    region: Annotated[
+        list[str], typer.Option("--region", metavar="REGION", help="Region (repeatable).")
+    ],
+    service: Annotated[
+        list[str] | None, typer.Option("--service", "-s", help="Only this service (repeatable).")
+    ] = None,
+    merge: Annotated[
+        bool, typer.Option("--merge", help="Add workloads the existing file does not have.")
+    ] = False,
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing file.")] = False,
+    stdout: Annotated[
+        bool, typer.Option("--stdout", help="Print the manifest instead of writing it.")
+    ] = False,
+    config_dir: ConfigDir = Path("configs"),
+    impersonate: Impersonate = None,
+    timeout: Timeout = DEFAULT_TIMEOUT,
+    debug: Debug = False,
+) -> None:
+    """Adopt live services into configs/ENV.yaml (secret refs kept, credentials never)."""
+    from deploytool.commands import import_live as command
+
+    def render(result: Any) -> None:
+        warn_about(result)
+        if result.to_stdout:
+            typer.echo(result.text, nl=False)
+        elif result.written:
+            typer.echo(
+                f"wrote {result.path}: {len(result.added)} added ({', '.join(result.added)})"
+            )
+        else:
+            typer.echo(f"{result.path}: nothing to add, unchanged")
+
+    execute(
+        lambda: command.run(
+            config_dir,
+            environment,
+            project,
+            region,
+            service or [],
+            gateway_for(impersonate, timeout),
+            command.ImportOptions(merge=merge, force=force, stdout=stdout),
+        ),
+        render,
+        command="import",
+        debug=debug,
+        environment=environment,
+    )
+
+
+@app.command()
+def parity(
+    environment_a: Annotated[str, typer.Argument(help="First environment (manifest stem).")],
+    environment_b: Annotated[str, typer.Argument(help="Second environment (manifest stem).")],
+    live: Annotated[
+        bool, typer.Option("--live", help="Compare live Cloud Run instead of the manifests.")
+    ] = False,
+    config_dir: ConfigDir = Path("configs"),
+    output: Output = OutputFormat.text,
+    impersonate: Impersonate = None,
+    timeout: Timeout = DEFAULT_TIMEOUT,
+    debug: Debug = False,
+) -> None:
+    """The variables two environments must share, by name and kind (exit 3 on a gap)."""
+    from deploytool.commands import parity as command
+
+    def render(result: Any) -> None:
+        warn_about(result)
+        from deploytool.render import parity_report
+
+        if output is OutputFormat.json:
+            from deploytool.render.json_doc import dumps
+
+            for message in result.report.errors:
+                say(f"error: {message}")
+            typer.echo(dumps(parity_report.parity_doc(result)))
+        else:
+            parity_report.render_parity(result)
+
+    execute(
+        lambda: command.run(
+            config_dir,
+            environment_a,
+            environment_b,
+            gateway=gateway_for(impersonate, timeout) if live else None,
+        ),
+        render,
+        command="parity",
+        debug=debug,
+        json_output=output is OutputFormat.json,
+    )
 
 
 @app.command()

@@ -122,3 +122,13 @@ Regions = Annotated[
         help="Also read this region in every project of the environment (repeatable).",
     ),
 ]
+LiveFrom = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--live-from",
+        metavar="FILE",
+        help="Read live state from this exported file instead of Cloud Run (repeatable): "
+        "gcloud run services describe --format export|yaml|json, services list --format json, "
+        "revisions describe, or Admin API v2 JSON. No credentials needed.",
+    ),
+]

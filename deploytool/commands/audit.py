@@ -11,14 +11,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from deploytool.commands.audit_run import AuditRun, start_run
-from deploytool.commands.live import read_snapshot
+from deploytool.commands.live import read_live, source_of
 from deploytool.commands.results import GateResult
 from deploytool.core.gate import evaluate, verdict_of
 from deploytool.core.model import ServiceSpec
 from deploytool.core.policy import Violation
 from deploytool.core.policy_advice import policy_warnings
 from deploytool.core.regions import checked_regions
-from deploytool.core.report import EnvironmentReport, LiveSnapshot, LocationRead
+from deploytool.core.report import EnvironmentReport, LiveSnapshot
 from deploytool.core.verdict import combine
 from deploytool.errors import UsageError
 from deploytool.manifest import read_config
@@ -74,9 +74,10 @@ Progress = Callable[[str], None]
 def run(
     config_dir: Path,
     environments: Sequence[str],
-    gateway: CloudRunGateway,
+    gateway: CloudRunGateway | None,
     *,
     extra_regions: Sequence[str] = (),
+    live_from: Sequence[Path] = (),
     parallel: int = 8,
     shard: Shard | None = None,
     progress: Progress | None = None,
@@ -97,10 +98,12 @@ def run(
     every = set().union(*locations.values()) if locations else set()
     protected = any(loaded.policy.is_protected(m.environment) for m in loaded.manifests)
     # One read of each (project, region), shared by the environments that touch it.
-    snapshot = read_snapshot(
+    snapshot = read_live(
         gateway,
+        live_from,
         every,
         loaded.manifests,
+        loaded.others,
         parallel=parallel,
         progress=progress,
         all_serving=protected,
@@ -132,6 +135,7 @@ def run(
         # Said once for the whole audit, not in every environment's report.
         warnings=tuple(policy_warnings(loaded.policy, loaded.environments)),
         manifests=loaded.manifests,
+        source=source_of(live_from),
     )
 
 
@@ -147,7 +151,7 @@ def _shard_snapshot(
             locations.append(loc)
             continue
         owned = tuple(s for s in loc.services if shard.owns(s.project, s.region, s.name))
-        locations.append(LocationRead(loc.project, loc.region, owned))
+        locations.append(replace(loc, services=owned))  # keeps `absent` (files)
     return LiveSnapshot(tuple(locations), snapshot.revisions)
 
 

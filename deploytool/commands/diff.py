@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from deploytool.commands.live import read_snapshot
+from deploytool.commands.live import read_live, source_of
 from deploytool.commands.results import GateResult
 from deploytool.core.gate import evaluate
 from deploytool.core.model import Manifest
@@ -51,13 +51,15 @@ def read_gate(
     config_dir: Path,
     environment: str,
     services: Sequence[str],
-    gateway: CloudRunGateway,
+    gateway: CloudRunGateway | None,
     parallel: int,
     *,
     extra_regions: Sequence[str] = (),
+    live_from: Sequence[Path] = (),
 ) -> GateRead:
     """`extra_regions` (`--region`) and the policy's `regions:` for this environment are read
-    too, in each project of the selected services: leakage there counts as anywhere."""
+    too, in each project of the selected services: leakage there counts as anywhere.
+    `live_from` (exported files) replaces Cloud Run: `gateway` is then not used."""
     regions = checked_regions(extra_regions)
     loaded = read_config(config_dir, [environment])
     manifest = loaded.manifests[0]
@@ -66,10 +68,12 @@ def read_gate(
     locations = {(s.project, s.region) for s in specs}
     more = (*loaded.policy.regions_of(environment), *regions)
     locations |= {(project, region) for project, _ in set(locations) for region in more}
-    snapshot = read_snapshot(
+    snapshot = read_live(
         gateway,
+        live_from,
         locations,
         [manifest],
+        loaded.others,
         parallel=parallel,
         all_serving=loaded.policy.is_protected(environment),
     )
@@ -88,17 +92,25 @@ def run(
     config_dir: Path,
     environment: str,
     services: Sequence[str],
-    gateway: CloudRunGateway,
+    gateway: CloudRunGateway | None,
     *,
     parallel: int = 4,
     extra_regions: Sequence[str] = (),
+    live_from: Sequence[Path] = (),
 ) -> GateResult:
     read = read_gate(
-        config_dir, environment, services, gateway, parallel, extra_regions=extra_regions
+        config_dir,
+        environment,
+        services,
+        gateway,
+        parallel,
+        extra_regions=extra_regions,
+        live_from=live_from,
     )
     return GateResult(
         command="diff",
         reports=(read.report,),
         verdict=read.report.verdict,
         manifests=(read.manifest,),
+        source=source_of(live_from),
     )

@@ -4,8 +4,9 @@ template (one `get` each)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from deploytool.core.gate import serving_revisions_to_read
@@ -57,6 +58,50 @@ def read_snapshot(
         ]
         revisions = list(pool.map(lambda key: _read_revision(gateway, *key), todo))
     return LiveSnapshot(locations=tuple(reads), revisions=tuple(revisions))
+
+
+def read_live(
+    gateway: CloudRunGateway | None,
+    live_from: Sequence[Path],
+    locations: Iterable[tuple[str, str]],
+    manifests: Sequence[Manifest],
+    others: Sequence[Manifest] = (),
+    *,
+    parallel: int = 4,
+    progress: Progress | None = None,
+    all_serving: bool = False,
+    owns: Callable[[str, str, str], bool] | None = None,
+) -> LiveSnapshot:
+    """The snapshot from exported files when `live_from` names any (no Cloud Run client is
+    built), else from Cloud Run. `others` (the config dir's other manifests) resolve a
+    project number in a file."""
+    if live_from:
+        from deploytool.livefiles.snapshot import read_files_snapshot
+
+        managed = {(s.project, s.region, s.name) for m in manifests for s in m.services}
+        return read_files_snapshot(
+            live_from,
+            locations,
+            (*manifests, *others),
+            managed=managed,
+            all_serving=all_serving,
+        )
+    if gateway is None:
+        raise ValueError("no gateway and no --live-from files")
+    return read_snapshot(
+        gateway,
+        locations,
+        manifests,
+        parallel=parallel,
+        progress=progress,
+        all_serving=all_serving,
+        owns=owns,
+    )
+
+
+def source_of(live_from: Sequence[Path]) -> str:
+    """The `source` label of reports: exported files or Cloud Run."""
+    return "file" if live_from else "cloud_run"
 
 
 def unreadable(locations: Iterable[tuple[str, str]], exc: LiveStateError) -> LiveSnapshot:

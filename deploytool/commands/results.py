@@ -23,6 +23,7 @@ class GateResult:
     warnings: tuple[str, ...] = ()  # about the whole run (the policy), not one environment
     # The manifests judged (none for merged reports): SARIF points at their lines.
     manifests: tuple[Manifest, ...] = field(default=(), compare=False)
+    source: str = "cloud_run"  # where live state came from: "cloud_run" or "file" (--live-from)
 
 
 @dataclass(frozen=True)

@@ -94,6 +94,15 @@ def evaluate(
             )
             continue
         live = next((s for s in location.services if s.name == spec.name), None)
+        if live is None and location.absent is not None:
+            message = f"{spec.name}: {location.absent.replace('{name}', spec.name)}"
+            errors.append(ReadError(message, spec.name, spec.project, spec.region))
+            diffs.append(
+                ServiceDiff(
+                    spec.name, spec.project, spec.region, ServiceStatus.ERROR, error=message
+                )
+            )
+            continue
         diff = diff_service(spec, live)
         if live is not None:
             record = live.annotation(APPLIED_ANNOTATION)

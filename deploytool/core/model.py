@@ -124,6 +124,7 @@ class Manifest:
     e2e: E2EBlock | None = None
     project_line: int | None = field(default=None, compare=False)
     verify: VerifySpec | None = None
+    project_number: str | None = None  # optional `project_number:` (exported files use it)
 
     def service(self, name: str) -> ServiceSpec | None:
         return next((s for s in self.services if s.name == name), None)

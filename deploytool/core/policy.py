@@ -10,6 +10,7 @@ from fnmatch import fnmatchcase
 from functools import cached_property
 
 from deploytool.core.model import EnvVar, LiveContainer, Manifest
+from deploytool.core.parity_settings import ParitySettings
 from deploytool.core.reachable import ReachableRevision
 from deploytool.core.redact import RedactionSettings
 
@@ -42,6 +43,7 @@ class Policy:
     # where things were written in policy.yaml ("e2e.names", "environments.prod", ...) -> line
     lines: tuple[tuple[str, int], ...] = field(default=(), compare=False)
     redaction: RedactionSettings = field(default_factory=RedactionSettings)  # `redact:`
+    parity: ParitySettings = field(default_factory=ParitySettings)  # policy `parity:`
 
     def is_protected(self, environment: str) -> bool:
         return environment not in self.allowed_environments

@@ -18,6 +18,11 @@ class LocationRead:
     region: str
     services: tuple[LiveService, ...] = ()
     error: str | None = None
+    # None: the list is complete (an API list), so a service not in it does not exist.
+    # Otherwise the services were read from something partial (exported files): a managed
+    # service not among them is unknown, and this says why and what to do (`{name}` is
+    # replaced by the service's name).
+    absent: str | None = None
 
 
 @dataclass(frozen=True)

@@ -50,6 +50,7 @@ def build_manifest(
     top = known_keys(top_entries, TOP_KEYS, "at the top level", problems)
     project = _required_name(top, "project", "the GCP project id", root, problems)
     region = _optional_name(top.get("region"), "region", problems)
+    project_number = _project_number(top.get("project_number"), problems)
     ignore = _ignore(top.get("ignore"), "ignore", problems)
     services_entry = top.get("services")
     if not any(key in top for key in WORKLOAD_KEYS):
@@ -89,6 +90,7 @@ def build_manifest(
         e2e=e2e.block if e2e is not None else None,
         project_line=top["project"].line,
         verify=verify,
+        project_number=project_number,
     )
     return manifest, warnings
 
@@ -189,6 +191,25 @@ def _optional_name(entry: Entry | None, key: str, problems: Problems) -> str | N
             entry.line,
             f"{key}: {shown(text)} is not a valid {key} (it contains a space, / or a control "
             "character); write the plain name",
+        )
+        return None
+    return text
+
+
+def _project_number(entry: Entry | None, problems: Problems) -> str | None:
+    """`project_number:` is a quoted string of digits (a YAML integer would lose nothing
+    here, but every other value in a manifest is a string, so this one is too)."""
+    if entry is None:
+        return None
+    text = string_value(entry.value, "project_number", problems)
+    if text is None:
+        return None
+    if not (text.isascii() and text.isdigit()) or len(text) > 20:
+        problems.add(
+            entry.line,
+            f"project_number: {shown(text)} is not a project number (digits only, as "
+            "gcloud projects describe PROJECT --format 'value(projectNumber)' prints it); "
+            "fix it or remove the line",
         )
         return None
     return text

@@ -16,6 +16,7 @@ from deploytool.manifest.nodes import (
     shown,
     string_list,
 )
+from deploytool.manifest.policy_parity import read_parity
 from deploytool.manifest.policy_redact import read_redaction
 from deploytool.manifest.shape import PIN, POLICY, POLICY_E2E
 
@@ -81,6 +82,7 @@ def build_policy(root: Node | None, path: str, problems: Problems) -> Policy | N
         pins, regions, env_lines = _environments(top["environments"], problems)
         lines += env_lines
     redaction = read_redaction(top.get("redact"), problems)
+    parity = read_parity(top.get("parity"), problems)
     if problems.items:
         return None
     return Policy(
@@ -93,6 +95,7 @@ def build_policy(root: Node | None, path: str, problems: Problems) -> Policy | N
         regions=regions,
         lines=tuple(lines),
         redaction=redaction,
+        parity=parity,
     )
 
 

@@ -28,10 +28,12 @@ from deploytool.manifest.shape import (
     WORKLOAD_NAME,
     Block,
     Choice,
+    Digits,
     DottedPath,
     Expectations,
     Flag,
     Named,
+    NameMap,
     Strings,
     UrlPath,
     Value,
@@ -146,6 +148,11 @@ def _value(value: Value) -> dict[str, Any]:
         }
     if isinstance(value, Flag):
         return {"type": "boolean"}
+    if isinstance(value, Digits):
+        return {"type": "string", "pattern": "^[0-9]{1,20}$"}
+    if isinstance(value, NameMap):
+        name = {"type": "string", "pattern": WORKLOAD_NAME.pattern}
+        return {"type": "object", "propertyNames": name, "additionalProperties": name}
     if isinstance(value, Choice):
         return {"type": "string", "enum": list(value.options)}
     if isinstance(value, UrlPath):

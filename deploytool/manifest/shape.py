@@ -58,6 +58,16 @@ class Expectations:
 
 
 @dataclass(frozen=True)
+class Digits:
+    """A quoted string of digits (a project number)."""
+
+
+@dataclass(frozen=True)
+class NameMap:
+    """A mapping of workload name to workload name (parity pairs)."""
+
+
+@dataclass(frozen=True)
 class Choice:
     """One of a few fixed words."""
 
@@ -93,7 +103,18 @@ class Named:
 
 
 Value = (
-    Word | Strings | Variables | Flag | UrlPath | DottedPath | Expectations | Choice | Block | Named
+    Word
+    | Digits
+    | Strings
+    | Variables
+    | Flag
+    | UrlPath
+    | DottedPath
+    | Expectations
+    | NameMap
+    | Choice
+    | Block
+    | Named
 )
 
 
@@ -158,6 +179,7 @@ MANIFEST = Block(
     "manifest",
     (
         Key("project", Word(), "the GCP project id", required=True),
+        Key("project_number", Digits(), "the project's number (exported files often use it)"),
         Key("region", Word(), "default region of the workloads below"),
         _IGNORE,
         Key("e2e", E2E, "the E2E/test set; only where the policy allows E2E variables"),
@@ -210,6 +232,14 @@ REDACT = Block(
     ),
 )
 
+PARITY = Block(
+    "policy parity",
+    (
+        Key("pairs", NameMap(), "service in the first environment -> service in the second"),
+        Key("ignore", Strings(), "names or globs allowed to exist on one side only"),
+    ),
+)
+
 POLICY = Block(
     "policy",
     (
@@ -220,5 +250,6 @@ POLICY = Block(
             "environment -> its projects and regions",
         ),
         Key("redact", REDACT, "what else is masked, and how plaintext secrets are judged"),
+        Key("parity", PARITY, "which services two environments pair, and what may differ"),
     ),
 )

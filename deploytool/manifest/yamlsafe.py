@@ -135,6 +135,29 @@ def read_yaml(path: Path, display: str) -> tuple[Node | None, list[ManifestProbl
     return _compose(text, display)
 
 
+def compose_documents(text: str, display: str) -> tuple[list[Node], list[ManifestProblem]]:
+    """Every document of a multi-document YAML text (`---` separated, as `gcloud ... --format
+    yaml` prints a list), with the same safety as `read_yaml`; empty documents are dropped."""
+    nodes: list[Node] = []
+    loader: _StrictLoader | None = None
+    problems: list[ManifestProblem] = []
+    try:
+        loader = _StrictLoader(text)
+        while loader.check_node():
+            node = loader.get_node()
+            if node is not None:
+                nodes.append(node)
+    except _TooDeep as exc:
+        problems.append(ManifestProblem(display, exc.line, f"nesting deeper than {MAX_DEPTH}"))
+    except yaml.MarkedYAMLError as exc:
+        problems.append(_syntax_problem(display, exc))
+    except (yaml.YAMLError, RecursionError, ValueError, OverflowError) as exc:
+        problems.append(ManifestProblem(display, None, f"YAML could not be read ({exc})"))
+    for line in sorted(set(loader.alias_lines))[:_MAX_ALIAS_REPORTS] if loader else []:
+        problems.append(ManifestProblem(display, line, "aliases (*name) are not allowed here"))
+    return nodes, problems
+
+
 def _compose(text: str, display: str) -> tuple[Node | None, list[ManifestProblem]]:
     problems: list[ManifestProblem] = []
     root: Node | None = None

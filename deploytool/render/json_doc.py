@@ -123,6 +123,19 @@ def environment_doc(report: EnvironmentReport, *, audit: bool) -> dict[str, Any]
 
 
 def gate_doc(result: GateResult) -> dict[str, Any]:
+    return with_source(_gate_doc(result), result.source)
+
+
+def with_source(doc: dict[str, Any], source: str) -> dict[str, Any]:
+    """Every managed workload entry says where its live state came from (`cloud_run` or
+    `file`)."""
+    for env in doc.get("environments", [doc]):
+        for entry in env.get("services", ()):
+            entry["source"] = source
+    return doc
+
+
+def _gate_doc(result: GateResult) -> dict[str, Any]:
     head = {
         "schema_version": SCHEMA_VERSION,
         "command": result.command,

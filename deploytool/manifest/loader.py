@@ -8,7 +8,12 @@ import re
 from yaml.nodes import Node
 
 from deploytool.core.model import (
+    JOB,
+    KIND_SECTIONS,
+    KIND_WORDS,
     MAX_VARS_PER_CONTAINER,
+    SERVICE,
+    WORKER_POOL,
     Manifest,
     ServiceSpec,
 )
@@ -28,10 +33,16 @@ from deploytool.manifest.nodes import (
 from deploytool.manifest.variables import read_plain_vars, read_secret_vars
 from deploytool.manifest.verify_block import read_verify
 
-TOP_KEYS = ("project", "region", "ignore", "e2e", "services", "verify")
+TOP_KEYS = ("project", "region", "ignore", "e2e", "services", "jobs", "worker_pools", "verify")
 SERVICE_KEYS = ("project", "region", "container", "env", "secrets", "ignore")
-# Cloud Run's rule for service names.
-_SERVICE_NAME = re.compile(r"^[a-z](?:[-a-z0-9]{0,47}[a-z0-9])?$")
+# Cloud Run's rule for service names (at most 49 characters). Jobs and worker pools take
+# the same characters; 63 is the resource-name limit Cloud Run documents for jobs, assumed
+# for worker pools too.
+_NAME_RULES = {
+    SERVICE: (re.compile(r"^[a-z](?:[-a-z0-9]{0,47}[a-z0-9])?$"), 49),
+    JOB: (re.compile(r"^[a-z](?:[-a-z0-9]{0,61}[a-z0-9])?$"), 63),
+    WORKER_POOL: (re.compile(r"^[a-z](?:[-a-z0-9]{0,61}[a-z0-9])?$"), 63),
+}
 _IGNORE_LIST = "a list of variable names or globs"
 
 
@@ -48,19 +59,26 @@ def build_manifest(
     project = _required_name(top, "project", "the GCP project id", root, problems)
     region = _optional_name(top.get("region"), "region", problems)
     ignore = _ignore(top.get("ignore"), "ignore", problems)
-    services_entry = top.get("services")
-    if services_entry is None:
-        problems.add(root, "services: missing; add services: with at least one Cloud Run service")
+    if not any(section in top for section in KIND_SECTIONS.values()):
+        problems.add(
+            root,
+            "services: missing; add services: (or jobs:, worker_pools:) with at least one "
+            "Cloud Run workload",
+        )
     # A region that is present but invalid is reported once, not again for every service.
     default_region = region if region is not None or "region" not in top else ""
-    workloads = _services(services_entry, project, default_region, ignore, problems)
+    workloads = [
+        workload
+        for kind, section in KIND_SECTIONS.items()
+        for workload in _services(top.get(section), project, default_region, ignore, problems, kind)
+    ]
     specs = [w.spec for w in workloads]
     e2e = read_e2e(top.get("e2e"), specs, problems)
     protected = policy.is_protected(environment)
     check_ignored_declarations(
         workloads, ignore, e2e, problems, lambda name: protected and policy.is_e2e_name(name)
     )
-    verify = read_verify(top.get("verify"), specs, problems)
+    verify = read_verify(top.get("verify"), [s for s in specs if s.kind == SERVICE], problems)
     warnings = manifest_warnings(problems.path, specs, e2e, policy)
     if e2e is not None:
         specs = [merge_e2e(spec, e2e, problems) for spec in specs]
@@ -68,7 +86,8 @@ def build_manifest(
         if len(spec.env) > MAX_VARS_PER_CONTAINER:
             problems.add(
                 spec.line,
-                f"{spec.name}: {len(spec.env)} variables, over Cloud Run's limit of "
+                f"{spec.name} ({KIND_WORDS[spec.kind]}): {len(spec.env)} variables, over Cloud "
+                f"Run's limit of "
                 f"{MAX_VARS_PER_CONTAINER} per container; remove some",
             )
     if problems.items or project is None:
@@ -78,7 +97,9 @@ def build_manifest(
         path=problems.path,
         project=project,
         region=region or "",
-        services=tuple(specs),
+        services=tuple(s for s in specs if s.kind == SERVICE),
+        jobs=tuple(s for s in specs if s.kind == JOB),
+        worker_pools=tuple(s for s in specs if s.kind == WORKER_POOL),
         ignore=tuple(e.key for e in ignore),
         e2e=e2e.block if e2e is not None else None,
         project_line=top["project"].line,
@@ -93,17 +114,20 @@ def _services(
     region: str | None,
     ignore: list[Entry],
     problems: Problems,
+    kind: str = SERVICE,
 ) -> list[WorkloadIgnores]:
+    """The `services:` (or `jobs:`, `worker_pools:`) section: one entry shape for all."""
     if entry is None:
         return []
+    section, word = KIND_SECTIONS[kind], KIND_WORDS[kind]
     entries = mapping_entries(
-        entry.value, "services", "a mapping of service name to its settings", problems
+        entry.value, section, f"a mapping of {word} name to its settings", problems
     )
     if entries is None:
         return []
     if not entries:
-        problems.add(entry.line, "services: is empty; add at least one Cloud Run service")
-    return [_service(service, project, region, ignore, problems) for service in entries]
+        problems.add(entry.line, f"{section}: is empty; add at least one Cloud Run {word}")
+    return [_service(item, project, region, ignore, problems, kind) for item in entries]
 
 
 def _service(
@@ -112,23 +136,26 @@ def _service(
     default_region: str | None,
     top_ignore: list[Entry],
     problems: Problems,
+    kind: str = SERVICE,
 ) -> WorkloadIgnores:
     name = entry.key
-    if not _SERVICE_NAME.match(name):
+    word = KIND_WORDS[kind]
+    pattern, longest = _NAME_RULES[kind]
+    if not pattern.match(name):
         problems.add(
             entry.line,
-            f"{shown(name)}: not a Cloud Run service name (lowercase letters, digits and -, "
-            "starting with a letter, at most 49 characters); fix the name",
+            f"{shown(name)}: not a Cloud Run {word} name (lowercase letters, digits and -, "
+            f"starting with a letter, at most {longest} characters); fix the name",
         )
-    where = f"in service {shown(name)}"
-    entries = mapping_entries(entry.value, name, "a mapping of the service's settings", problems)
+    where = f"in {word} {shown(name)}"
+    entries = mapping_entries(entry.value, name, f"a mapping of the {word}'s settings", problems)
     keys = known_keys(entries or [], SERVICE_KEYS, where, problems)
     own_project = _optional_name(keys.get("project"), "project", problems)
     region = _optional_name(keys.get("region"), "region", problems) or default_region
     if region is None and entries is not None:
         problems.add(
             entry.line,
-            f"{shown(name)}: no region; add region: to the service or a default region: at the "
+            f"{shown(name)}: no region; add region: to the {word} or a default region: at the "
             "top level",
         )
     container = _optional_name(keys.get("container"), "container", problems)
@@ -154,8 +181,9 @@ def _service(
         container=container,
         ignore=tuple(patterns),
         line=entry.line,
+        kind=kind,
     )
-    return WorkloadIgnores(spec, tuple(own_ignore))
+    return WorkloadIgnores(spec, tuple(own_ignore), kind)
 
 
 def _required_name(

@@ -132,6 +132,14 @@ class E2EBlock:
     jobs: tuple[str, ...] | None = None
     worker_pools: tuple[str, ...] | None = None
 
+    def applies_to(self, kind: str, name: str) -> bool:
+        """Whether the set goes to this workload: every workload when none of e2e.services,
+        e2e.jobs, e2e.worker_pools is given, else exactly those listed."""
+        lists = {SERVICE: self.services, JOB: self.jobs, WORKER_POOL: self.worker_pools}
+        if all(listed is None for listed in lists.values()):
+            return True
+        return name in (lists.get(kind) or ())
+
 
 @dataclass(frozen=True)
 class Manifest:

@@ -16,6 +16,7 @@ from deploytool.core.model import (
     WORKER_POOL,
     Manifest,
     ServiceSpec,
+    workload_label,
 )
 from deploytool.core.policy import Policy
 from deploytool.manifest.advice import manifest_warnings
@@ -86,8 +87,8 @@ def build_manifest(
         if len(spec.env) > MAX_VARS_PER_CONTAINER:
             problems.add(
                 spec.line,
-                f"{spec.name} ({KIND_WORDS[spec.kind]}): {len(spec.env)} variables, over Cloud "
-                f"Run's limit of "
+                f"{workload_label(spec.kind, spec.name)}: {len(spec.env)} variables, over "
+                f"Cloud Run's limit of "
                 f"{MAX_VARS_PER_CONTAINER} per container; remove some",
             )
     if problems.items or project is None:

@@ -175,12 +175,17 @@ def test_requests_grow_with_pages_not_services(emulator, cli, cfg):
     result, _ = audit_json(cli, cfg, emulator)
     assert result.exit_code == 0
     paths = sorted(r.path for r in emulator.requests)
+    # One list per kind per location (and the executions wildcard, read because production
+    # is protected): never one request per service.
+    lists = ("services", "jobs", "workerPools", "jobs/-/executions")
     assert paths == sorted(
-        [
-            "/v2/projects/p-prod/locations/europe-west1/services",
-            "/v2/projects/p-prod/locations/us-central1/services",
-            "/v2/projects/p-staging/locations/us-central1/services",
-        ]
+        f"/v2/projects/{where}/{what}"
+        for where in (
+            "p-prod/locations/europe-west1",
+            "p-prod/locations/us-central1",
+            "p-staging/locations/us-central1",
+        )
+        for what in lists
     )
 
 

@@ -14,14 +14,17 @@ from deploytool import __version__
 from deploytool.cli_exec import execute, gate_renderer, gateway_for, say, warn_about
 from deploytool.cli_options import (
     DEFAULT_TIMEOUT,
+    DEFAULT_WINDOW,
     ConfigDir,
     Debug,
+    ExecutionsSince,
     Impersonate,
     Output,
     OutputFormat,
     Regions,
     Services,
     Timeout,
+    checked_window,
     positive_seconds,
     seconds_or_zero,
 )
@@ -96,6 +99,7 @@ def diff(
     environment: Annotated[str, typer.Argument(help="Environment (manifest stem).")],
     service: Services = None,
     region: Regions = None,
+    executions_since: ExecutionsSince = DEFAULT_WINDOW,
     config_dir: ConfigDir = Path("configs"),
     output: Output = OutputFormat.text,
     impersonate: Impersonate = None,
@@ -112,6 +116,7 @@ def diff(
             service or [],
             gateway_for(impersonate, timeout),
             extra_regions=region or [],
+            executions_since=checked_window(executions_since),
         ),
         gate_renderer(output),
         command="diff",
@@ -204,6 +209,7 @@ def audit(
         list[str] | None, typer.Argument(help="Environments (default: all).")
     ] = None,
     region: Regions = None,
+    executions_since: ExecutionsSince = DEFAULT_WINDOW,
     report: Annotated[
         Path | None, typer.Option("--report", help="Write the JSON report here too.")
     ] = None,
@@ -268,6 +274,7 @@ def audit(
                 extra_regions=region or [],
                 parallel=parallel,
                 shard=command.Shard.parse(shard),
+                executions_since=checked_window(executions_since),
                 progress=tick,
                 run=this_run,
             )

@@ -7,6 +7,7 @@ import hashlib
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -81,6 +82,7 @@ def run(
     shard: Shard | None = None,
     progress: Progress | None = None,
     run: AuditRun | None = None,
+    executions_since: timedelta | None = None,
 ) -> GateResult:
     shard = shard or Shard()
     run = run or start_run()
@@ -105,6 +107,7 @@ def run(
         progress=progress,
         all_serving=protected,
         owns=shard.owns,
+        executions_since=executions_since,
     )
     reports = []
     for manifest in loaded.manifests:

@@ -9,7 +9,7 @@ from typing import Any
 from deploytool.commands.apply import ApplyResult
 from deploytool.commands.results import GateResult, ValidateResult
 from deploytool.core.diff import EnvChange, RevisionDrift, ServiceDiff
-from deploytool.core.model import JOB, KIND_SECTIONS, SERVICE, WORKER_POOL, EnvVar
+from deploytool.core.model import JOB, KIND_SECTIONS, WORKER_POOL, EnvVar
 from deploytool.core.policy import Violation
 from deploytool.core.report import EnvironmentReport, ReadError
 from deploytool.errors import DeployToolError, ManifestError
@@ -46,12 +46,13 @@ def change_doc(change: EnvChange) -> dict[str, Any]:
 
 
 def service_doc(diff: ServiceDiff) -> dict[str, Any]:
-    """One workload entry: `kind` and `name` always; a service keeps `service`, a job also
-    says `job`, a worker pool `worker_pool`."""
+    """One workload entry, one shape for every kind: `kind`, `name` and `service` (the
+    workload's name, as violations carry it) always; a job also says `job`, a worker pool
+    `worker_pool`."""
     doc: dict[str, Any] = {
         "kind": diff.kind,
         "name": diff.service,
-        diff.kind if diff.kind in (JOB, WORKER_POOL) else SERVICE: diff.service,
+        "service": diff.service,
         "project": diff.project,
         "region": diff.region,
         "status": str(diff.status),
@@ -60,6 +61,8 @@ def service_doc(diff: ServiceDiff) -> dict[str, Any]:
         "revisions": [revision_doc(r) for r in diff.revisions],
         "not_ready": diff.not_ready,
     }
+    if diff.kind in (JOB, WORKER_POOL):
+        doc[diff.kind] = diff.service
     if diff.error is not None:
         doc["error"] = diff.error
     return doc

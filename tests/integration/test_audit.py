@@ -87,7 +87,13 @@ def test_unmanaged_service_with_leakage_in_production(emulator, cli, cfg):
     assert result.exit_code == 4
     envs = {e["environment"]: e for e in doc["environments"]}
     assert envs["production"]["unmanaged"] == [
-        {"service": "legacy-admin", "project": "p-prod", "region": "us-central1"}
+        {
+            "kind": "service",
+            "name": "legacy-admin",
+            "service": "legacy-admin",
+            "project": "p-prod",
+            "region": "us-central1",
+        }
     ]
     assert [(v["service"], v["variable"]) for v in envs["production"]["violations"]] == [
         ("legacy-admin", "E2E_OAUTH_SIMULATION_KEY")
@@ -162,9 +168,13 @@ def test_extra_regions_are_listed_for_unmanaged_services(emulator, cli, cfg):
     result, doc = audit_json(cli, cfg, emulator, "--region", "asia-east1")
     assert result.exit_code == 4
     prod = next(e for e in doc["environments"] if e["environment"] == "production")
-    assert {"service": "forgotten", "project": "p-prod", "region": "asia-east1"} in prod[
-        "unmanaged"
-    ]
+    assert {
+        "kind": "service",
+        "name": "forgotten",
+        "service": "forgotten",
+        "project": "p-prod",
+        "region": "asia-east1",
+    } in prod["unmanaged"]
 
 
 def test_requests_grow_with_pages_not_services(emulator, cli, cfg):

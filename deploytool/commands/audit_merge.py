@@ -173,7 +173,10 @@ def _reject_failed_shard(document: dict[str, Any], path: Path) -> None:
 
 @dataclass
 class _Environment:
-    services: dict[tuple[str, str, str, str], tuple[ServiceDiff, Path]] = field(default_factory=dict)
+    # (kind, name, project, region) -> the entry and the report it came from
+    services: dict[tuple[str, str, str, str], tuple[ServiceDiff, Path]] = field(
+        default_factory=dict
+    )
     violations: list[Violation] = field(default_factory=list)
     errors: list[ReadError] = field(default_factory=list)
     unmanaged: list[UnmanagedService] = field(default_factory=list)

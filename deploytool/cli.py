@@ -15,8 +15,10 @@ from deploytool import __version__
 from deploytool.cli_exec import execute, gate_renderer, gateway_for, say, warn_about
 from deploytool.cli_options import (
     DEFAULT_TIMEOUT,
+    DEFAULT_WINDOW,
     ConfigDir,
     Debug,
+    ExecutionsSince,
     Impersonate,
     LiveFrom,
     Output,
@@ -25,6 +27,7 @@ from deploytool.cli_options import (
     Sarif,
     Services,
     Timeout,
+    checked_window,
     positive_seconds,
     seconds_or_zero,
 )
@@ -110,6 +113,7 @@ def diff(
     service: Services = None,
     region: Regions = None,
     live_from: LiveFrom = None,
+    executions_since: ExecutionsSince = DEFAULT_WINDOW,
     config_dir: ConfigDir = Path("configs"),
     output: Output = OutputFormat.text,
     sarif: Sarif = None,
@@ -133,6 +137,7 @@ def diff(
             None if live_from else gateway_for(impersonate, timeout),
             extra_regions=region or [],
             live_from=live_from or [],
+            executions_since=checked_window(executions_since),
         ),
         gate_renderer(output),
     )
@@ -230,6 +235,7 @@ def audit(
     ] = None,
     region: Regions = None,
     live_from: LiveFrom = None,
+    executions_since: ExecutionsSince = DEFAULT_WINDOW,
     report: Annotated[
         Path | None, typer.Option("--report", help="Write the JSON report here too.")
     ] = None,
@@ -296,6 +302,7 @@ def audit(
                 live_from=live_from or [],
                 parallel=parallel,
                 shard=command.Shard.parse(shard),
+                executions_since=checked_window(executions_since),
                 progress=tick,
                 run=this_run,
             )

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import math
+from datetime import timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
+
+from deploytool.core.executions import DEFAULT_WINDOW, parse_window
+from deploytool.errors import UsageError
+
+__all__ = ["DEFAULT_WINDOW"]
 
 DEFAULT_TIMEOUT = 30.0  # CONTRACT.md "Reaching Cloud Run": --timeout defaults to 30 s
 
@@ -132,3 +138,21 @@ LiveFrom = Annotated[
         "revisions describe, or Admin API v2 JSON. No credentials needed.",
     ),
 ]
+
+ExecutionsSince = Annotated[
+    str,
+    typer.Option(
+        "--executions-since",
+        metavar="DURATION",
+        help="Check job executions created within this window (e.g. 30m, 6h, 2d), plus every "
+        "one still running.",
+    ),
+]
+
+
+def checked_window(text: str) -> timedelta:
+    """`--executions-since`: a malformed duration is a usage error (exit 2)."""
+    try:
+        return parse_window(text)
+    except ValueError as exc:
+        raise UsageError(f"--executions-since: {exc}", "pass e.g. 30m, 6h, 24h or 2d") from None

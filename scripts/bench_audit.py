@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Benchmark: `deploytool audit` against a per-service describe loop, on 1,200 live services.
+"""Benchmark: `deploytool audit` against a describe loop, on 1,200 live services, 300 jobs,
+3,000 job executions and 100 worker pools.
 
 Scenario (the default; `--quick` shrinks it for a smoke run):
 
@@ -12,20 +13,25 @@ Scenario (the default; `--quick` shrinks it for a smoke run):
   variable anywhere, so the verdict is DRIFT (exit 3) with no violation;
 - a few services per location split traffic with a pinned older revision: those revisions are
   what the audit must read besides the lists (production is protected, so serving revisions
-  of every listed service count, not only managed ones).
+  of every listed service count, not only managed ones);
+- in each location also 75 jobs, 750 executions of them (all created within the last hour, so
+  inside the default 24 h window) and 25 worker pools, none managed and none leaking: the
+  audit lists each kind once per location (executions through the `jobs/-` wildcard).
 
 Measured:
 
 - deploytool: `python -m deploytool audit --output json --config-dir DIR` in a child process
   (so its peak RSS is its own, taken from wait4), its wall time (process start, imports and
   rendering included) and the requests the emulator logged while it ran;
-- baseline: what `for s in ...; do gcloud run services describe $s; done` does, minus gcloud's
-  own start-up: one sequential `ServicesClient.get_service` per service name through the real
-  REST client (anonymous credentials, the emulator's endpoint), timed around the loop only.
+- baseline: what `for s in ...; do gcloud run services describe $s; done` (and the same for
+  `jobs describe`, `jobs executions list --job J` and `worker-pools describe`) does, minus
+  gcloud's own start-up: one sequential get per service, job and worker pool and one
+  executions list per job through the real REST clients (anonymous credentials, the
+  emulator's endpoint), timed around the loop only.
 
 Targets (exit 1 if one is missed): audit at least 10x faster than the baseline (not checked
 with --quick: process start-up dominates so few services); requests <= pages + serving
-revisions, where pages = sum over locations of max(1, ceil(services / PAGE_SIZE)) and serving
+revisions, where pages = sum over locations and kinds of max(1, ceil(items / PAGE_SIZE)) and serving
 revisions = the pinned, non-template revisions with traffic; peak RSS < 200 MB; and a report
 that says what the generated drift says it should.
 
@@ -78,10 +84,15 @@ class Scale:
     managed_per_location: int  # of which the manifests manage the first N
     split_every: int  # services with i % split_every == split_at serve a pinned old revision
     split_at: int
+    jobs: int = 75  # jobs in each location
+    executions_per_job: int = 10
+    worker_pools: int = 25  # worker pools in each location
 
 
 FULL = Scale(per_location=300, managed_per_location=10, split_every=50, split_at=7)
-QUICK = Scale(per_location=50, managed_per_location=10, split_every=25, split_at=7)
+QUICK = Scale(
+    per_location=50, managed_per_location=10, split_every=25, split_at=7, jobs=10, worker_pools=5
+)
 
 
 @dataclass
@@ -91,6 +102,11 @@ class Scenario:
     services: int = 0
     locations: list[tuple[str, str, int]] = field(default_factory=list)  # project, region, n
     split_services: int = 0  # services whose pinned older revision still serves traffic
+    jobs: int = 0
+    executions: int = 0
+    worker_pools: int = 0
+    # project, region, kind list ("services", "jobs", "executions", "workerPools") -> items
+    lists: dict[tuple[str, str, str], int] = field(default_factory=dict)
     managed: dict[str, int] = field(default_factory=dict)  # environment -> managed services
     drifted: dict[str, set[str]] = field(default_factory=dict)  # environment -> service names
 
@@ -219,7 +235,57 @@ def build_state(scale: Scale) -> tuple[Any, Scenario]:
                     scenario.managed[environment] += 1
                 if drift:
                     scenario.drifted[environment].add(name)
+            scenario.lists[(project, region, "services")] = scale.per_location
+            _seed_other_kinds(state, scenario, scale, project, region)
     return state, scenario
+
+
+def _seed_other_kinds(
+    state: Any, scenario: Scenario, scale: Scale, project: str, region: str
+) -> None:
+    """Unmanaged jobs (each with recent executions) and worker pools, none leaking."""
+    from datetime import UTC, datetime, timedelta
+
+    from google.cloud import run_v2
+
+    parent = f"projects/{project}/locations/{region}"
+    now = datetime.now(UTC)
+    for index in range(scale.jobs):
+        name = f"job-{REGION_TAG[region]}-{index:03d}"
+        env = _env({"ENVIRONMENT": "bench", "BATCH": str(index)})
+        state.jobs.put_job(
+            run_v2.Job(
+                name=f"{parent}/jobs/{name}",
+                template=run_v2.ExecutionTemplate(
+                    template=run_v2.TaskTemplate(containers=[run_v2.Container(env=env)])
+                ),
+            )
+        )
+        for run in range(scale.executions_per_job):
+            created = now - timedelta(minutes=run + 1)
+            state.jobs.put_execution(
+                run_v2.Execution(
+                    name=f"{parent}/jobs/{name}/executions/{name}-{run:04d}",
+                    create_time=created,
+                    completion_time=created + timedelta(seconds=30),
+                    template=run_v2.TaskTemplate(containers=[run_v2.Container(env=env)]),
+                )
+            )
+    for index in range(scale.worker_pools):
+        state.worker_pools.put_worker_pool(
+            run_v2.WorkerPool(
+                name=f"{parent}/workerPools/pool-{REGION_TAG[region]}-{index:03d}",
+                template=run_v2.WorkerPoolRevisionTemplate(
+                    containers=[run_v2.Container(env=_env({"ENVIRONMENT": "bench"}))]
+                ),
+            )
+        )
+    scenario.jobs += scale.jobs
+    scenario.executions += scale.jobs * scale.executions_per_job
+    scenario.worker_pools += scale.worker_pools
+    scenario.lists[(project, region, "jobs")] = scale.jobs
+    scenario.lists[(project, region, "executions")] = scale.jobs * scale.executions_per_job
+    scenario.lists[(project, region, "workerPools")] = scale.worker_pools
 
 
 def _flow(mapping: dict[str, str]) -> str:
@@ -256,12 +322,12 @@ def write_configs(root: Path, scale: Scale) -> None:
 
 
 def expected_requests(scenario: Scenario) -> dict[str, int]:
-    """The bound: one paginated list per (project, region), plus one GET per serving revision
-    that was not built from the current template. Production is protected, so the audit reads
-    those of every listed service, managed or not."""
+    """The bound: one paginated list per kind per (project, region), plus one GET per serving
+    revision that was not built from the current template. Production is protected, so the
+    audit reads those of every listed service, managed or not, and the executions wildcard."""
     from deploytool.cloudrun.gateway import PAGE_SIZE
 
-    pages = sum(max(1, math.ceil(n / PAGE_SIZE)) for _, _, n in scenario.locations)
+    pages = sum(max(1, math.ceil(n / PAGE_SIZE)) for n in scenario.lists.values())
     return {
         "page_size": PAGE_SIZE,
         "pages": pages,
@@ -377,21 +443,40 @@ def run_baseline(emulator: Any) -> dict[str, Any]:
         credentials=AnonymousCredentials(),
         client_options=ClientOptions(api_endpoint=emulator.endpoint),
     )
-    names = emulator.state.service_names()
+
+    def other(cls: Any) -> Any:
+        return cls(
+            transport="rest",
+            credentials=AnonymousCredentials(),
+            client_options=ClientOptions(api_endpoint=emulator.endpoint),
+        )
+
+    jobs_client, executions_client = other(run_v2.JobsClient), other(run_v2.ExecutionsClient)
+    pools_client = other(run_v2.WorkerPoolsClient)
+    state = emulator.state
+    jobs = sorted(state.jobs._jobs)
+    pools = sorted(state.worker_pools._pools)
+    calls = [
+        *((client.get_service, name) for name in emulator.state.service_names()),
+        *((jobs_client.get_job, name) for name in jobs),
+        # `gcloud run jobs executions list --job J`: one list per job
+        *((lambda parent: list(executions_client.list_executions(parent=parent)), n) for n in jobs),
+        *((pools_client.get_worker_pool, name) for name in pools),
+    ]
     emulator.reset_requests()
     done = 0
     started = time.perf_counter()
     deadline = started + BASELINE_BUDGET
-    for name in names:
-        client.get_service(name=name, timeout=30.0)
+    for call, name in calls:
+        call(name) if call.__name__ == "<lambda>" else call(name=name, timeout=30.0)
         done += 1
         if time.perf_counter() > deadline:
             break
     wall = time.perf_counter() - started
     return {
-        "services": len(names),
+        "services": len(calls),
         "described": done,
-        "complete": done == len(names),
+        "complete": done == len(calls),
         "wall_s": wall,
         "requests": len(emulator.requests),
     }
@@ -431,10 +516,14 @@ def check_report(document: Any, scenario: Scenario) -> list[str]:
         project = project_regions[0]
         listed = sum(n for p, _, n in scenario.locations if p == project)
         unmanaged = len(report.get("unmanaged", []))
-        if unmanaged != listed - scenario.managed[environment]:
+        others = sum(
+            n for (p, _, kind), n in scenario.lists.items() if p == project and kind in
+            ("jobs", "workerPools")
+        )  # fmt: skip
+        if unmanaged != listed - scenario.managed[environment] + others:
             problems.append(
-                f"{environment}: {unmanaged} unmanaged services reported, "
-                f"expected {listed - scenario.managed[environment]}"
+                f"{environment}: {unmanaged} unmanaged workloads reported, "
+                f"expected {listed - scenario.managed[environment] + others}"
             )
     return problems
 
@@ -482,7 +571,10 @@ def main(argv: list[str] | None = None) -> int:
                 f"peak RSS {result['peak_rss_mb']:.0f} MB"
             )
             audits.append(result)
-        say(f"baseline: {scenario.services} sequential get_service calls ...")
+        say(
+            f"baseline: {scenario.services} services, {scenario.jobs} jobs (get + executions "
+            f"list each), {scenario.worker_pools} worker pools, one request each ..."
+        )
         baseline = run_baseline(emulator)
         say(f"baseline: {baseline['wall_s']:.2f} s, {baseline['requests']} requests")
 
@@ -523,6 +615,9 @@ def main(argv: list[str] | None = None) -> int:
         },
         "scenario": {
             "services": scenario.services,
+            "jobs": scenario.jobs,
+            "executions": scenario.executions,
+            "worker_pools": scenario.worker_pools,
             "locations": [
                 {"project": p, "region": r, "services": n} for p, r, n in scenario.locations
             ],
@@ -562,8 +657,9 @@ def print_table(result: dict[str, Any]) -> None:
     scenario, audit, baseline = result["scenario"], result["audit"], result["baseline"]
     expected = result["expected_requests"]
     print(
-        f"\naudit benchmark: {scenario['services']} services in {len(scenario['locations'])} "
-        f"locations, {sum(scenario['managed'].values())} managed, "
+        f"\naudit benchmark: {scenario['services']} services, {scenario['jobs']} jobs, "
+        f"{scenario['executions']} executions, {scenario['worker_pools']} worker pools in "
+        f"{len(scenario['locations'])} locations, {sum(scenario['managed'].values())} managed, "
         f"{scenario['latency_s'] * 1000:.0f} ms per request"
     )
     rows = [

@@ -58,6 +58,23 @@ expect 0 "apply production removes the stray variable (it never adds one), then 
 expect 0 "the production app reports the bypass disabled" -- deploytool verify production
 expect 0 "the nightly audit is green again" -- deploytool audit --output text
 
+# What runs besides services: a second emulator seeded with a production job that carries
+# E2E_TESTING=1, a running execution started with an E2E override, and a worker pool whose old
+# revision still runs 10% of its instances with PYTEST_RUNNING=1.
+jobs_log="$work/jobs-emulator.log"
+deploytool emulator --port 0 --state examples/jobs-state.yaml 2>"$jobs_log" &
+jobs_pid=$!
+trap 'kill $emulator_pid $jobs_pid 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
+for _ in $(seq 1 100); do
+  jobs_host="$(grep -o 'CLOUD_RUN_EMULATOR_HOST=[0-9.:]*' "$jobs_log" | head -1 | cut -d= -f2 || true)"
+  [ -n "$jobs_host" ] && break
+  sleep 0.1
+done
+[ -n "${jobs_host:-}" ] || { cat "$jobs_log" >&2; echo "demo: jobs emulator did not start" >&2; exit 1; }
+CLOUD_RUN_EMULATOR_HOST="$jobs_host" expect 4 \
+  "a production job leak, an execution's override and a worker pool split: all caught" -- \
+  deploytool audit production --output text
+
 echo
 echo "audit trail ($work/audit.jsonl):"
 cat "$work/audit.jsonl"

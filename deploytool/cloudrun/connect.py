@@ -48,6 +48,9 @@ class Clients:
     services: Any  # run_v2.ServicesClient
     revisions: Any  # run_v2.RevisionsClient
     identity: str
+    jobs: Any = None  # run_v2.JobsClient
+    executions: Any = None  # run_v2.ExecutionsClient
+    worker_pools: Any = None  # run_v2.WorkerPoolsClient
 
 
 def build_clients(settings: ConnectionSettings) -> Clients:
@@ -64,14 +67,17 @@ def build_clients(settings: ConnectionSettings) -> Clients:
     else:
         credentials, identity = _real_credentials(settings)
         options = ClientOptions()
+
+    def client(cls: Any) -> Any:
+        return cls(transport="rest", credentials=credentials, client_options=options)
+
     return Clients(
-        services=run_v2.ServicesClient(
-            transport="rest", credentials=credentials, client_options=options
-        ),
-        revisions=run_v2.RevisionsClient(
-            transport="rest", credentials=credentials, client_options=options
-        ),
+        services=client(run_v2.ServicesClient),
+        revisions=client(run_v2.RevisionsClient),
         identity=identity,
+        jobs=client(run_v2.JobsClient),
+        executions=client(run_v2.ExecutionsClient),
+        worker_pools=client(run_v2.WorkerPoolsClient),
     )
 
 

@@ -6,21 +6,34 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any, TypeVar
 
 from google.cloud import run_v2
 
 from deploytool.cloudrun.connect import Clients, ConnectionSettings, build_clients
 from deploytool.cloudrun.convert import revision_from_proto, service_from_proto
+from deploytool.cloudrun.convert_job import execution_from_proto, job_from_proto
+from deploytool.cloudrun.convert_worker_pool import worker_pool_from_proto
 from deploytool.cloudrun.failures import translate
 from deploytool.cloudrun.paging import read_pages
 from deploytool.cloudrun.retrying import RetryListener, RetryWatch, read_retry
-from deploytool.core.model import LiveRevision, LiveService
+from deploytool.core.model import (
+    JOB,
+    SERVICE,
+    WORKER_POOL,
+    LiveExecution,
+    LiveRevision,
+    LiveService,
+    LiveWorkload,
+)
 
 log = logging.getLogger("deploytool.cloudrun")
 T = TypeVar("T")
 
 PAGE_SIZE = 500
+# The URL collection of each kind: `projects/P/locations/L/<collection>/NAME`.
+COLLECTIONS = {SERVICE: "services", JOB: "jobs", WORKER_POOL: "workerPools"}
 
 
 class CloudRunGateway:
@@ -82,37 +95,100 @@ class CloudRunGateway:
             service=service,
         )
 
-    def list_services(self, project: str, region: str) -> list[LiveService]:
-        """Every service of one (project, region): one paginated list, never a get each."""
-        parent = f"projects/{project}/locations/{region}"
-        doing = f"list services in {project}/{region}"
+    def _list(
+        self,
+        doing: str,
+        call: Callable[..., Any],
+        request: Any,
+        field: str,
+        convert: Callable[[Any], T],
+    ) -> list[T]:
+        """Every item of one paginated list: pages followed by read_pages (a repeated token
+        fails closed), each page retried within what is left of --timeout."""
         watch = RetryWatch(doing, self._on_retry)
 
         def page(token: str, left: float) -> Any:
             watch.new_request()
-            request = run_v2.ListServicesRequest(
-                parent=parent, page_size=PAGE_SIZE, page_token=token
-            )
+            request.page_token = token
             # A pager holding only this page: the next ones are asked for by read_pages.
             # The per-attempt timeout is what is left of the deadline (api_core counts it
             # down across the retries of this page).
-            return self.clients.services.list_services(
-                request=request, retry=self._retry(left, watch), timeout=left
-            )
+            return call(request=request, retry=self._retry(left, watch), timeout=left)
 
-        def run() -> list[LiveService]:
+        def run() -> list[T]:
             pages = read_pages(page, doing=doing, deadline=self.settings.timeout)
-            return [service_from_proto(s) for p in pages for s in p.services]
+            return [convert(item) for p in pages for item in getattr(p, field)]
 
-        log.debug("list services in %s", parent)
+        log.debug("%s", doing)
         return self._call(doing, run)
 
-    def get_revision(self, project: str, region: str, service: str, revision: str) -> LiveRevision:
-        name = f"projects/{project}/locations/{region}/services/{service}/revisions/{revision}"
+    def list_services(self, project: str, region: str) -> list[LiveService]:
+        """Every service of one (project, region): one paginated list, never a get each."""
+        return self._list(
+            f"list services in {project}/{region}",
+            self.clients.services.list_services,
+            run_v2.ListServicesRequest(
+                parent=f"projects/{project}/locations/{region}", page_size=PAGE_SIZE
+            ),
+            "services",
+            service_from_proto,
+        )
+
+    def list_jobs(self, project: str, region: str) -> list[LiveWorkload]:
+        """Every job of one (project, region): one paginated list."""
+        return self._list(
+            f"list jobs in {project}/{region}",
+            self.clients.jobs.list_jobs,
+            run_v2.ListJobsRequest(
+                parent=f"projects/{project}/locations/{region}", page_size=PAGE_SIZE
+            ),
+            "jobs",
+            job_from_proto,
+        )
+
+    def list_worker_pools(self, project: str, region: str) -> list[LiveWorkload]:
+        """Every worker pool of one (project, region): one paginated list."""
+        return self._list(
+            f"list worker pools in {project}/{region}",
+            self.clients.worker_pools.list_worker_pools,
+            run_v2.ListWorkerPoolsRequest(
+                parent=f"projects/{project}/locations/{region}", page_size=PAGE_SIZE
+            ),
+            "worker_pools",
+            worker_pool_from_proto,
+        )
+
+    def list_executions(self, project: str, region: str) -> list[LiveExecution]:
+        """Every execution of every job of one (project, region): the `jobs/-` wildcard the
+        API documents, one paginated list, never one per job."""
+        return self._list(
+            f"list job executions in {project}/{region}",
+            self.clients.executions.list_executions,
+            run_v2.ListExecutionsRequest(
+                parent=f"projects/{project}/locations/{region}/jobs/-", page_size=PAGE_SIZE
+            ),
+            "executions",
+            execution_from_proto,
+        )
+
+    def list_workloads(self, kind: str, project: str, region: str) -> list[LiveWorkload]:
+        lists = {
+            SERVICE: self.list_services,
+            JOB: self.list_jobs,
+            WORKER_POOL: self.list_worker_pools,
+        }
+        return lists[kind](project, region)
+
+    def get_revision(
+        self, project: str, region: str, service: str, revision: str, kind: str = SERVICE
+    ) -> LiveRevision:
+        """A revision of a service or (kind worker_pool) of a worker pool."""
+        collection = COLLECTIONS[kind]
+        name = f"projects/{project}/locations/{region}/{collection}/{service}/revisions/{revision}"
         log.debug("get revision %s", name)
         doing = f"read revision {revision} of {service}"
         proto = self._get(doing, self.clients.revisions.get_revision, name, service)
-        return revision_from_proto(proto)
+        return replace(revision_from_proto(proto), kind=kind)
 
     def get_service_proto(self, project: str, region: str, service: str) -> Any:
         """The full Service message, for a read-modify-write by the apply adapter only."""
@@ -120,3 +196,13 @@ class CloudRunGateway:
         return self._get(
             f"read service {service}", self.clients.services.get_service, name, service
         )
+
+    def get_workload_proto(self, kind: str, project: str, region: str, name: str) -> Any:
+        """The full Service, Job or WorkerPool message, for the apply adapter only."""
+        if kind == SERVICE:
+            return self.get_service_proto(project, region, name)
+        resource = f"projects/{project}/locations/{region}/{COLLECTIONS[kind]}/{name}"
+        get = (
+            self.clients.jobs.get_job if kind == JOB else self.clients.worker_pools.get_worker_pool
+        )
+        return self._get(f"read {kind.replace('_', ' ')} {name}", get, resource, name)

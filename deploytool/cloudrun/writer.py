@@ -1,5 +1,6 @@
-"""Read-modify-write of one Cloud Run service: only the managed container's env and
-deploytool's own annotations change; every other field goes back exactly as it was read."""
+"""Read-modify-write of one Cloud Run workload (service, job or worker pool): only the
+managed container's env and deploytool's own annotations change; every other field goes back
+exactly as it was read (a job update replaces the job, so the whole job read is sent)."""
 
 from __future__ import annotations
 
@@ -11,12 +12,12 @@ from typing import Any
 from google.api_core import exceptions as gexc
 from google.api_core import retry as gretry
 from google.api_core.future import polling
-from google.cloud import run_v2
 
-from deploytool.cloudrun.convert import env_to_proto, service_from_proto, split_name
+from deploytool.cloudrun.convert import env_to_proto, split_name
 from deploytool.cloudrun.failures import is_transient, translate
 from deploytool.cloudrun.gateway import CloudRunGateway, read_retry
-from deploytool.core.model import EnvVar, LiveService
+from deploytool.cloudrun.kinds import KIND_APIS, kind_of
+from deploytool.core.model import SERVICE, EnvVar, LiveService
 from deploytool.errors import (
     LiveStateError,
     RolloutError,
@@ -35,9 +36,11 @@ class FetchedService:
     message: Any
 
 
-def fetch(gateway: CloudRunGateway, project: str, region: str, name: str) -> FetchedService:
-    message = gateway.get_service_proto(project, region, name)
-    return FetchedService(service_from_proto(message), message)
+def fetch(
+    gateway: CloudRunGateway, project: str, region: str, name: str, kind: str = SERVICE
+) -> FetchedService:
+    message = gateway.get_workload_proto(kind, project, region, name)
+    return FetchedService(KIND_APIS[kind].from_proto(message), message)
 
 
 def build_update(
@@ -46,8 +49,9 @@ def build_update(
     env: Sequence[EnvVar],
     annotations: Mapping[str, str],
 ) -> Any:
-    service = run_v2.Service.deserialize(run_v2.Service.serialize(fetched.message))
-    target = next((c for c in service.template.containers if c.name == container), None)
+    api = KIND_APIS[kind_of(fetched.message)]
+    service = api.message.deserialize(api.message.serialize(fetched.message))
+    target = next((c for c in api.containers(service) if c.name == container), None)
     if target is None:
         raise LiveStateError(
             f"container {container!r} vanished from {fetched.live.name}",
@@ -57,7 +61,8 @@ def build_update(
     del target.env[:]
     target.env.extend(env_to_proto(env))
     # Re-sending the fetched revision name with a changed template is a 409 "already exists".
-    service.template.revision = ""
+    if api.has_revisions:
+        service.template.revision = ""
     for key, value in annotations.items():
         service.annotations[key] = value
     return service
@@ -65,7 +70,9 @@ def build_update(
 
 def sent_env(service: Any) -> list[tuple[str, str]]:
     """(container, variable name) of every env entry in an update about to be sent."""
-    return [(c.name, e.name) for c in service.template.containers for e in c.env]
+    return [
+        (c.name, e.name) for c in KIND_APIS[kind_of(service)].containers(service) for e in c.env
+    ]
 
 
 def rollout_polling(deadline: float) -> gretry.Retry:
@@ -90,13 +97,14 @@ def send_update(
     retried here: the caller re-reads and re-plans."""
     name = service.name.rsplit("/", 1)[-1]
     verb = "validate an update of" if validate_only else "update"
-    request = run_v2.UpdateServiceRequest(service=service, validate_only=validate_only)
-    clients = gateway.clients
+    api = KIND_APIS[kind_of(service)]
     try:
-        operation = clients.services.update_service(
-            request=request,
-            retry=read_retry(gateway.settings.timeout) if service.etag or validate_only else None,
-            timeout=min(gateway.settings.timeout, 30.0),
+        operation = api.update(
+            gateway.clients,
+            service,
+            validate_only,
+            read_retry(gateway.settings.timeout) if service.etag or validate_only else None,
+            min(gateway.settings.timeout, 30.0),
         )
     except Exception as exc:
         raise translate(
@@ -126,7 +134,7 @@ def send_update(
                 service=name,
             ) from exc
         raise translate(exc, doing=f"wait for the rollout of {name}", service=name) from exc
-    live = service_from_proto(result)
+    live = api.from_proto(result)
     if not validate_only and live.ready is False:
         raise _rollout_failure(gateway, service, live.condition_message)
     return live
@@ -134,8 +142,9 @@ def send_update(
 
 def _rollout_failure(gateway: CloudRunGateway, sent: Any, message: str) -> LiveStateError:
     project, region, name = split_name(sent.name)
+    kind = kind_of(sent)
     try:
-        now = service_from_proto(gateway.get_service_proto(project, region, name))
+        now = KIND_APIS[kind].from_proto(gateway.get_workload_proto(kind, project, region, name))
     except LiveStateError:
         return RolloutError(
             f"rollout of {name} failed: {message}",

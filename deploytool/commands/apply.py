@@ -23,7 +23,7 @@ from deploytool.commands.preflight import preflight_all
 from deploytool.commands.rollout import write_all
 from deploytool.core.diff import ChangeKind, ServiceStatus
 from deploytool.core.gate import evaluate
-from deploytool.core.model import ServiceSpec
+from deploytool.core.model import KIND_WORDS, ServiceSpec
 from deploytool.core.plan import ServicePlan
 from deploytool.core.remediation import LeakPiece, after_writes, describe
 from deploytool.core.report import EnvironmentReport
@@ -103,7 +103,7 @@ def run(
     plans: list[tuple[ServicePlan, ServiceSpec]] = []
     blocked: list[ServiceOutcome] = []
     for diff in report.services:
-        spec = manifest.service(diff.service)
+        spec = manifest.workload(diff.kind, diff.service)
         assert spec is not None
         if diff.status is ServiceStatus.MISSING:
             blocked.append(
@@ -113,8 +113,10 @@ def run(
                     diff.region,
                     Outcome.FAILED,
                     diff.changes,
-                    message="the service does not exist; deploytool changes env of deployed "
-                    "services only: deploy it first (gcloud run deploy)",
+                    message=f"the {KIND_WORDS[diff.kind]} does not exist; deploytool changes "
+                    "env of deployed workloads only: deploy it first (gcloud run deploy, "
+                    "gcloud run jobs deploy)",
+                    kind=diff.kind,
                 )
             )
             continue
@@ -123,7 +125,7 @@ def run(
         live = next(
             s
             for loc in snapshot.locations
-            for s in loc.services
+            for s in loc.workloads(spec.kind)
             if (s.project, s.region, s.name) == (spec.project, spec.region, spec.name)
         )
         plans.append((plan_from_live(spec, live), spec))
@@ -132,7 +134,11 @@ def run(
         # Live leakage: allowed to go on only if the planned writes remove every piece.
         after = after_writes(snapshot, [plan for plan, _ in plans])
         left = evaluate(
-            manifest, policy, after, only={d.service for d in report.services}, others=gate.others
+            manifest,
+            policy,
+            after,
+            only={(d.kind, d.service) for d in report.services},
+            others=gate.others,
         )
         if left.violations:
             pieces = describe(left.violations, after, manifest, {p.service for p, _ in plans})
@@ -143,7 +149,7 @@ def run(
                 remaining=pieces,
             )
     removing = {
-        (plan.project, plan.region, plan.service): tuple(
+        (plan.kind, plan.project, plan.region, plan.service): tuple(
             c.name
             for c in plan.changes
             if c.kind is ChangeKind.UNEXPECTED and protected and policy.is_e2e_name(c.name)
@@ -158,7 +164,9 @@ def run(
         # env): that is said with the command that fixes it, never reported as in sync.
         idle = [
             judge(
-                ServiceOutcome(d.service, d.project, d.region, Outcome.UNCHANGED), report, snapshot
+                ServiceOutcome(d.service, d.project, d.region, Outcome.UNCHANGED, kind=d.kind),
+                report,
+                snapshot,
             )
             for d in report.services
             if d.status is ServiceStatus.DRIFT

@@ -18,7 +18,7 @@ from deploytool.core.fingerprint import (
     applied_record,
     fingerprint,
 )
-from deploytool.core.model import LiveService, ServiceSpec, select_container
+from deploytool.core.model import SERVICE, LiveService, ServiceSpec, select_container
 from deploytool.core.plan import ServicePlan, plan_service, same_plan
 from deploytool.errors import ConflictError, LiveStateError, RolloutUnknownError
 
@@ -60,6 +60,7 @@ class ServiceOutcome:
     removed_leaks: tuple[str, ...] = ()  # E2E variables this write removed, verified gone
     traffic_command: str | None = None  # routes traffic to what was written
     verified: ServiceDiff | None = None  # the gate's read-back of this service
+    kind: str = SERVICE
 
 
 def plan_from_live(spec: ServiceSpec, live: LiveService) -> ServicePlan:
@@ -94,13 +95,15 @@ def write_service(
     from deploytool.cloudrun.writer import build_update, fetch, send_update
 
     def result(outcome: Outcome, **fields: Any) -> ServiceOutcome:
-        return ServiceOutcome(spec.name, spec.project, spec.region, outcome, **fields)
+        return ServiceOutcome(
+            spec.name, spec.project, spec.region, outcome, kind=spec.kind, **fields
+        )
 
     first: FetchedService | None = None
     sent = False
     plan = approved
     for _attempt in range(MAX_CONFLICT_RETRIES + 1):
-        fetched = fetch(gateway, spec.project, spec.region, spec.name)
+        fetched = fetch(gateway, spec.project, spec.region, spec.name, spec.kind)
         first = first or fetched
         plan = plan_from_live(spec, fetched.live)
         if plan.is_noop and sent:
@@ -182,6 +185,7 @@ def approved_for(approved: ServicePlan, now: ServicePlan) -> ServicePlan:
         now.container,
         approved.changes,
         approved.new_env,
+        kind=approved.kind,
     )
 
 
@@ -200,7 +204,7 @@ def _verify(
     from deploytool.cloudrun.writer import fetch
 
     try:
-        after = fetch(gateway, spec.project, spec.region, spec.name)
+        after = fetch(gateway, spec.project, spec.region, spec.name, spec.kind)
     except LiveStateError as exc:
         message = f"written, but the re-read to verify failed: {exc.message}"
         _record(audit, environment, gateway, spec, plan, before, None, "unverified", message)
@@ -211,11 +215,14 @@ def _verify(
             Outcome.FAILED,
             changes=plan.changes,
             message=message + "; run `deploytool diff`",
+            kind=spec.kind,
         )
     revision = after.live.latest_ready_revision
 
     def result(outcome: Outcome, **fields: Any) -> ServiceOutcome:
-        return ServiceOutcome(spec.name, spec.project, spec.region, outcome, **fields)
+        return ServiceOutcome(
+            spec.name, spec.project, spec.region, outcome, kind=spec.kind, **fields
+        )
 
     if lost is not None:
         live = after.live

@@ -23,7 +23,7 @@ from deploytool.errors import LiveStateError
 if TYPE_CHECKING:
     from deploytool.cloudrun.gateway import CloudRunGateway
 
-Key = tuple[str, str, str]  # (project, region, service)
+Key = tuple[str, str, str, str]  # (kind, project, region, name)
 
 # What the gate re-checks: services apply wrote, or meant to and found already done.
 _CHECKED = (Outcome.APPLIED, Outcome.UNCHANGED)
@@ -50,28 +50,28 @@ def verify_written(
     others: Sequence[Manifest] = (),
 ) -> Verification:
     """`removing`: per service, the leaked E2E variables its write was planned to remove."""
-    keys = {(o.project, o.region, o.service) for o in outcomes if o.outcome in _CHECKED}
+    keys = {(o.kind, o.project, o.region, o.service) for o in outcomes if o.outcome in _CHECKED}
     if not keys:
         return Verification(tuple(outcomes), verdict_after(outcomes, None), None)
     try:
         snapshot = read_snapshot(
             gateway,
-            {(project, region) for project, region, _ in keys},
+            {(project, region) for _, project, region, _ in keys},
             [manifest],
             parallel=parallel,
             all_serving=policy.is_protected(manifest.environment),
-            owns=lambda project, region, service: (project, region, service) in keys,
+            owns=lambda project, region, name: any(k[1:] == (project, region, name) for k in keys),
         )
     except LiveStateError as exc:
         note = f"written, but nothing could be read back to verify it: {exc.message}"
         return Verification(tuple(outcomes), verdict_after(outcomes, None, unread=True), None, note)
     snapshot = _only(snapshot, keys)
     report = evaluate(
-        manifest, policy, snapshot, only={service for _, _, service in keys}, others=others
+        manifest, policy, snapshot, only={(kind, name) for kind, _, _, name in keys}, others=others
     )
     checked = tuple(
-        judge(o, report, snapshot, removing.get((o.project, o.region, o.service), ()))
-        if (o.project, o.region, o.service) in keys
+        judge(o, report, snapshot, removing.get((o.kind, o.project, o.region, o.service), ()))
+        if (o.kind, o.project, o.region, o.service) in keys
         else o
         for o in outcomes
     )
@@ -92,14 +92,21 @@ def verdict_after(
 
 
 def _only(snapshot: LiveSnapshot, keys: set[Key]) -> LiveSnapshot:
-    """The written services alone: the verdict after a write is about what was written
-    (everything else in those regions was checked before the write)."""
+    """The written workloads alone: the verdict after a write is about what was written
+    (everything else in those regions, executions included, was checked before the write)."""
+
+    def mine(items: tuple[LiveService, ...]) -> tuple[LiveService, ...]:
+        return tuple(w for w in items if (w.kind, w.project, w.region, w.name) in keys)
+
     return replace(
         snapshot,
         locations=tuple(
             replace(
                 loc,
-                services=tuple(s for s in loc.services if (s.project, s.region, s.name) in keys),
+                services=mine(loc.services),
+                jobs=mine(loc.jobs),
+                worker_pools=mine(loc.worker_pools),
+                executions=(),
             )
             for loc in snapshot.locations
         ),
@@ -116,15 +123,16 @@ def judge(
     diff = next(
         d
         for d in report.services
-        if (d.project, d.region, d.service) == (outcome.project, outcome.region, outcome.service)
+        if (d.kind, d.project, d.region, d.service)
+        == (outcome.kind, outcome.project, outcome.region, outcome.service)
     )
     location = snapshot.location(outcome.project, outcome.region)
     live = (
-        next((s for s in location.services if s.name == outcome.service), None)
+        next((s for s in location.workloads(outcome.kind) if s.name == outcome.service), None)
         if location
         else None
     )
-    leaks = [v for v in report.violations if v.service == outcome.service]
+    leaks = [v for v in report.violations if (v.kind, v.service) == (outcome.kind, outcome.service)]
     still = {v.variable for v in leaks}
     removed = (
         tuple(n for n in removing if n not in still) if outcome.outcome is Outcome.APPLIED else ()

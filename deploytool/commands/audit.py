@@ -7,6 +7,7 @@ import hashlib
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -14,7 +15,7 @@ from deploytool.commands.audit_run import AuditRun, start_run
 from deploytool.commands.live import read_live, source_of
 from deploytool.commands.results import GateResult
 from deploytool.core.gate import evaluate, verdict_of
-from deploytool.core.model import ServiceSpec
+from deploytool.core.model import LiveWorkload, ServiceSpec
 from deploytool.core.policy import Violation
 from deploytool.core.policy_advice import policy_warnings
 from deploytool.core.regions import checked_regions
@@ -82,6 +83,7 @@ def run(
     shard: Shard | None = None,
     progress: Progress | None = None,
     run: AuditRun | None = None,
+    executions_since: timedelta | None = None,
 ) -> GateResult:
     shard = shard or Shard()
     run = run or start_run()
@@ -108,12 +110,15 @@ def run(
         progress=progress,
         all_serving=protected,
         owns=shard.owns,
+        executions_since=executions_since,
     )
     reports = []
     for manifest in loaded.manifests:
         env = manifest.environment
         mine = _shard_snapshot(snapshot, locations[env], shard)
-        only = [s.name for s in manifest.services if shard.owns(s.project, s.region, s.name)]
+        only = [
+            (w.kind, w.name) for w in manifest.workloads if shard.owns(w.project, w.region, w.name)
+        ]
         report = evaluate(
             manifest,
             loaded.policy,
@@ -124,7 +129,7 @@ def run(
             others=tuple(m for m in everything if m.environment != manifest.environment),
         )
         if shard.count > 1:
-            report = _owned_findings(report, manifest.services, shard)
+            report = _owned_findings(report, manifest.workloads, shard)
         reports.append(report)
     return GateResult(
         command="audit",
@@ -150,8 +155,22 @@ def _shard_snapshot(
         if loc.error is not None:
             locations.append(loc)
             continue
-        owned = tuple(s for s in loc.services if shard.owns(s.project, s.region, s.name))
-        locations.append(replace(loc, services=owned))  # keeps `absent` (files)
+
+        def mine(items: tuple[LiveWorkload, ...]) -> tuple[LiveWorkload, ...]:
+            return tuple(w for w in items if shard.owns(w.project, w.region, w.name))
+
+        locations.append(
+            replace(
+                loc,
+                services=mine(loc.services),
+                jobs=mine(loc.jobs),
+                worker_pools=mine(loc.worker_pools),
+                # An execution belongs to the shard that owns its job.
+                executions=tuple(
+                    e for e in loc.executions if shard.owns(e.project, e.region, e.job)
+                ),
+            )
+        )
     return LiveSnapshot(tuple(locations), snapshot.revisions)
 
 
@@ -161,14 +180,14 @@ def _owned_findings(
     """Manifest findings go to the shard owning their service (shard 0 when they name none);
     live findings are already partitioned by the sharded snapshot. Read errors stay in every
     shard that could not see its part: each shard fails closed on its own."""
-    where = {s.name: (s.project, s.region) for s in specs}
+    where = {(s.kind, s.name): (s.project, s.region) for s in specs}
 
     def owned(v: Violation) -> bool:
         if v.source != "manifest":
             return True
-        if v.service is None or v.service not in where:
+        if v.service is None or (v.kind, v.service) not in where:
             return shard.first
-        project, region = where[v.service]
+        project, region = where[(v.kind, v.service)]
         return shard.owns(project, region, v.service)
 
     violations = tuple(filter(owned, report.violations))

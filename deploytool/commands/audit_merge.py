@@ -173,7 +173,10 @@ def _reject_failed_shard(document: dict[str, Any], path: Path) -> None:
 
 @dataclass
 class _Environment:
-    services: dict[tuple[str, str, str], tuple[ServiceDiff, Path]] = field(default_factory=dict)
+    # (kind, name, project, region) -> the entry and the report it came from
+    services: dict[tuple[str, str, str, str], tuple[ServiceDiff, Path]] = field(
+        default_factory=dict
+    )
     violations: list[Violation] = field(default_factory=list)
     errors: list[ReadError] = field(default_factory=list)
     unmanaged: list[UnmanagedService] = field(default_factory=list)
@@ -181,7 +184,7 @@ class _Environment:
 
     def add(self, report: EnvironmentReport, path: Path) -> None:
         for diff in report.services:
-            key = (diff.service, diff.project, diff.region)
+            key = (diff.kind, diff.service, diff.project, diff.region)
             seen = self.services.get(key)
             if seen is None:
                 self.services[key] = (diff, path)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -25,13 +26,13 @@ def check_service_names(manifest: Manifest, names: Sequence[str]) -> frozenset[s
     """The --service filter, refusing names the manifest does not manage."""
     if not names:
         return None
-    known = {s.name for s in manifest.services}
+    known = {s.name for s in manifest.workloads}
     unknown = sorted(set(names) - known)
     if unknown:
         raise UsageError(
             f"{manifest.path}: no service named {', '.join(unknown)} in environment "
             f"{manifest.environment!r}",
-            f"managed services: {', '.join(sorted(known))}",
+            f"managed workloads: {', '.join(sorted(known))}",
         )
     return frozenset(names)
 
@@ -56,6 +57,7 @@ def read_gate(
     *,
     extra_regions: Sequence[str] = (),
     live_from: Sequence[Path] = (),
+    executions_since: timedelta | None = None,
 ) -> GateRead:
     """`extra_regions` (`--region`) and the policy's `regions:` for this environment are read
     too, in each project of the selected services: leakage there counts as anywhere.
@@ -64,7 +66,7 @@ def read_gate(
     loaded = read_config(config_dir, [environment])
     manifest = loaded.manifests[0]
     only = check_service_names(manifest, services)
-    specs = [s for s in manifest.services if only is None or s.name in only]
+    specs = [s for s in manifest.workloads if only is None or s.name in only]
     locations = {(s.project, s.region) for s in specs}
     more = (*loaded.policy.regions_of(environment), *regions)
     locations |= {(project, region) for project, _ in set(locations) for region in more}
@@ -76,6 +78,7 @@ def read_gate(
         loaded.others,
         parallel=parallel,
         all_serving=loaded.policy.is_protected(environment),
+        executions_since=executions_since,
     )
     report = evaluate(
         manifest,
@@ -97,6 +100,7 @@ def run(
     parallel: int = 4,
     extra_regions: Sequence[str] = (),
     live_from: Sequence[Path] = (),
+    executions_since: timedelta | None = None,
 ) -> GateResult:
     read = read_gate(
         config_dir,
@@ -106,6 +110,7 @@ def run(
         parallel,
         extra_regions=extra_regions,
         live_from=live_from,
+        executions_since=executions_since,
     )
     return GateResult(
         command="diff",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from deploytool.commands.apply_service import (
@@ -38,7 +39,7 @@ def preflight_all(
     def check(item: tuple[ServicePlan, ServiceSpec]) -> ServiceOutcome:
         plan, spec = item
         try:
-            fetched = fetch(gateway, plan.project, plan.region, plan.service)
+            fetched = fetch(gateway, plan.project, plan.region, plan.service, plan.kind)
             fresh = plan_from_live(spec, fetched.live)
             if not same_plan(fresh.changes, plan.changes):
                 return ServiceOutcome(
@@ -87,7 +88,8 @@ def preflight_all(
         )
 
     with ThreadPoolExecutor(max_workers=max(1, parallel)) as pool:
-        return list(pool.map(check, plans))
+        checked = list(pool.map(check, plans))
+    return [replace(o, kind=plan.kind) for o, (plan, _spec) in zip(checked, plans, strict=True)]
 
 
 def _describe(exc: LiveStateError) -> str:

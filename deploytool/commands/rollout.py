@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from deploytool.commands import parallel
@@ -64,6 +65,7 @@ def write_all(
                 plan.changes,
                 message=message,
             )
+        outcome = replace(outcome, kind=plan.kind)
         if progress is not None:
             progress(outcome)
         return outcome
@@ -108,6 +110,7 @@ def write_all(
                     Outcome.FAILED,
                     plan.changes,
                     message="unexpected error while writing; re-run with --debug",
+                    kind=plan.kind,
                 )
             )
         else:
@@ -119,6 +122,7 @@ def write_all(
                     Outcome.SKIPPED,
                     plan.changes,
                     message="not started: the run was interrupted",
+                    kind=plan.kind,
                 )
             )
     if abandoned:

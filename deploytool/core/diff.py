@@ -8,7 +8,14 @@ from enum import StrEnum
 from fnmatch import fnmatchcase
 from typing import Any
 
-from deploytool.core.model import EnvVar, LiveService, ServiceSpec, select_container
+from deploytool.core.model import (
+    SERVICE,
+    EnvVar,
+    LiveWorkload,
+    WorkloadSpec,
+    select_container,
+    workload_label,
+)
 from deploytool.core.reachable import TagRoute
 
 
@@ -18,11 +25,14 @@ class ChangeKind(StrEnum):
     CHANGED = "changed"  # both, but another value / secret / version, or plain vs secret
 
 
-class ServiceStatus(StrEnum):
+class WorkloadStatus(StrEnum):
     IN_SYNC = "in_sync"
     DRIFT = "drift"
-    MISSING = "missing"  # the managed service does not exist live
+    MISSING = "missing"  # the managed workload does not exist live
     ERROR = "error"  # it could not be compared
+
+
+ServiceStatus = WorkloadStatus
 
 
 class Origin(StrEnum):
@@ -54,8 +64,9 @@ class RevisionDrift:
 
 
 @dataclass(frozen=True)
-class ServiceDiff:
-    """The outcome of comparing one managed service."""
+class WorkloadDiff:
+    """The outcome of comparing one managed workload (`service` holds its name, whatever
+    its kind, as the JSON report does)."""
 
     service: str
     project: str
@@ -66,10 +77,18 @@ class ServiceDiff:
     error: str | None = None
     revisions: tuple[RevisionDrift, ...] = ()
     not_ready: str | None = None  # the latest created revision is not ready: why
+    kind: str = SERVICE
+
+    @property
+    def name(self) -> str:
+        return self.service
 
     @property
     def has_drift(self) -> bool:
         return bool(self.changes) or bool(self.revisions)
+
+
+ServiceDiff = WorkloadDiff
 
 
 def is_ignored(name: str, ignore: Iterable[str]) -> bool:
@@ -98,27 +117,29 @@ def diff_env(
     return tuple(changes)
 
 
-def container_problem(spec: ServiceSpec, live: LiveService) -> str | None:
+def container_problem(spec: WorkloadSpec, live: LiveWorkload) -> str | None:
     """Why the managed container cannot be chosen, with what to do; None when it can."""
     if select_container(live.containers, spec.container) is not None:
         return None
     names = ", ".join(c.name or "(unnamed)" for c in live.containers) or "none"
     if spec.container is not None:
         return (
-            f"container {spec.container!r} not found on {live.name} (it has: {names}); "
+            f"container {spec.container!r} not found on {workload_label(live.kind, live.name)} "
+            f"(it has: {names}); "
             f"fix `container:` in the manifest"
         )
     return (
-        f"{live.name} has several containers ({names}) and not exactly one with a port; "
+        f"{workload_label(live.kind, live.name)} has several containers ({names}) and not "
+        f"exactly one with a port; "
         f"set `container:` in the manifest"
     )
 
 
-def diff_service(spec: ServiceSpec, live: LiveService | None) -> ServiceDiff:
-    """Compare one managed service's template against its spec."""
+def diff_service(spec: WorkloadSpec, live: LiveWorkload | None) -> WorkloadDiff:
+    """Compare one managed workload's template against its spec (any kind)."""
 
-    def result(status: ServiceStatus, **fields: Any) -> ServiceDiff:
-        return ServiceDiff(spec.name, spec.project, spec.region, status, **fields)
+    def result(status: WorkloadStatus, **fields: Any) -> WorkloadDiff:
+        return WorkloadDiff(spec.name, spec.project, spec.region, status, kind=spec.kind, **fields)
 
     if live is None:
         missing = tuple(
@@ -126,11 +147,14 @@ def diff_service(spec: ServiceSpec, live: LiveService | None) -> ServiceDiff:
             for v in sorted(spec.env, key=lambda v: v.name)
             if not is_ignored(v.name, spec.ignore)
         )
-        return result(ServiceStatus.MISSING, changes=missing)
+        return result(WorkloadStatus.MISSING, changes=missing)
     problem = container_problem(spec, live)
     container = select_container(live.containers, spec.container)
     if problem is not None or container is None:
-        return result(ServiceStatus.ERROR, error=problem)
+        return result(WorkloadStatus.ERROR, error=problem)
     changes = diff_env(spec.env, container.env, spec.ignore, spec.project)
-    status = ServiceStatus.DRIFT if changes else ServiceStatus.IN_SYNC
+    status = WorkloadStatus.DRIFT if changes else WorkloadStatus.IN_SYNC
     return result(status, changes=changes, container=container.name)
+
+
+diff_workload = diff_service

@@ -12,9 +12,17 @@ from deploytool.core.diff import (
     diff_env,
     diff_service,
 )
+from deploytool.core.executions import execution_violations
 from deploytool.core.fingerprint import APPLIED_ANNOTATION, with_origins
-from deploytool.core.model import LiveService, Manifest, ServiceSpec, select_container
-from deploytool.core.ownership import SERVICE, WorkloadKey, managed_elsewhere, ownership_of
+from deploytool.core.model import (
+    JOB,
+    KINDS,
+    LiveService,
+    Manifest,
+    ServiceSpec,
+    select_container,
+)
+from deploytool.core.ownership import WorkloadKey, managed_elsewhere, ownership_of
 from deploytool.core.plaintext import live_plaintext, manifest_plaintext
 from deploytool.core.policy import (
     Policy,
@@ -25,8 +33,10 @@ from deploytool.core.policy import (
 )
 from deploytool.core.reachable import ReachableRevision, reachable_revisions
 from deploytool.core.report import (
+    EXECUTIONS,
     EnvironmentReport,
     LiveSnapshot,
+    LocationRead,
     ReadError,
     UnmanagedService,
 )
@@ -59,19 +69,25 @@ def not_ready_reason(live: LiveService) -> str | None:
     return None
 
 
+def _selected(spec: ServiceSpec, only: Collection[object] | None) -> bool:
+    """`only` holds workload names (`--service`) or (kind, name) pairs (an audit shard)."""
+    return only is None or spec.name in only or (spec.kind, spec.name) in only
+
+
 def evaluate(
     manifest: Manifest,
     policy: Policy,
     snapshot: LiveSnapshot,
     *,
-    only: Collection[str] | None = None,
+    only: Collection[object] | None = None,
     list_unmanaged: bool = False,
     warnings: tuple[str, ...] = (),
     others: Sequence[Manifest] = (),
 ) -> EnvironmentReport:
-    """Compare every managed service (or those in `only`) and check the policy everywhere
-    the snapshot reached, managed or not. `others` are the other environments' manifests:
-    ownership is judged against them, and what they manage is theirs, not unmanaged here."""
+    """Compare every managed workload (or those in `only`) and check the policy everywhere
+    the snapshot reached, managed or not, every kind alike. `others` are the other
+    environments' manifests: ownership is judged against them, and what they manage is
+    theirs, not unmanaged here."""
     env = manifest.environment
     violations: list[Violation] = manifest_violations(manifest, policy)
     violations += manifest_plaintext(manifest, policy)
@@ -79,27 +95,38 @@ def evaluate(
     theirs = managed_elsewhere(env, others)
     errors: list[ReadError] = []
     diffs: list[ServiceDiff] = []
-    specs = [s for s in manifest.services if only is None or s.name in only]
-    managed = {(s.project, s.region, s.name) for s in manifest.services}
+    specs = [s for s in manifest.workloads if _selected(s, only)]
+    managed = {(s.kind, s.project, s.region, s.name) for s in manifest.workloads}
 
     for spec in specs:
         location = snapshot.location(spec.project, spec.region)
-        if location is None or location.error is not None:
-            message = (location.error if location else None) or "live state was not read"
-            errors.append(ReadError(message, spec.name, spec.project, spec.region))
+        unread = location.error_of(spec.kind) if location else "live state was not read"
+        if location is None or unread is not None:
+            message = unread or "live state was not read"
+            errors.append(ReadError(message, spec.name, spec.project, spec.region, spec.kind))
             diffs.append(
                 ServiceDiff(
-                    spec.name, spec.project, spec.region, ServiceStatus.ERROR, error=message
+                    spec.name,
+                    spec.project,
+                    spec.region,
+                    ServiceStatus.ERROR,
+                    error=message,
+                    kind=spec.kind,
                 )
             )
             continue
-        live = next((s for s in location.services if s.name == spec.name), None)
+        live = next((s for s in location.workloads(spec.kind) if s.name == spec.name), None)
         if live is None and location.absent is not None:
             message = f"{spec.name}: {location.absent.replace('{name}', spec.name)}"
-            errors.append(ReadError(message, spec.name, spec.project, spec.region))
+            errors.append(ReadError(message, spec.name, spec.project, spec.region, spec.kind))
             diffs.append(
                 ServiceDiff(
-                    spec.name, spec.project, spec.region, ServiceStatus.ERROR, error=message
+                    spec.name,
+                    spec.project,
+                    spec.region,
+                    ServiceStatus.ERROR,
+                    error=message,
+                    kind=spec.kind,
                 )
             )
             continue
@@ -113,13 +140,14 @@ def evaluate(
         if (
             diff.status is ServiceStatus.ERROR
             and diff.error
-            and not any(e.service == spec.name for e in errors)
+            and not any((e.kind, e.service) == (spec.kind, spec.name) for e in errors)
         ):
-            errors.append(ReadError(diff.error, spec.name, spec.project, spec.region))
+            errors.append(ReadError(diff.error, spec.name, spec.project, spec.region, spec.kind))
         diffs.append(diff)
 
     unmanaged: list[UnmanagedService] = []
     found_warnings: list[str] = list(warnings)
+    protected = policy.is_protected(env)
     for location in snapshot.locations:
         if location.error is not None:
             if not any(
@@ -127,34 +155,56 @@ def evaluate(
             ):
                 errors.append(ReadError(location.error, None, location.project, location.region))
             continue
-        for live in location.services:
-            is_managed = (live.project, live.region, live.name) in managed
-            if (
-                not is_managed
-                and WorkloadKey(SERVICE, live.project, live.region, live.name) in theirs
-            ):
-                continue  # another environment's workload, checked by its own policy
-            if not is_managed and list_unmanaged:
-                unmanaged.append(UnmanagedService(live.name, live.project, live.region))
-            violations.extend(live_violations(env, live.name, live.containers, policy))
-            plain_violations, plain_warnings = live_plaintext(env, live, manifest, policy)
-            violations += plain_violations
-            found_warnings += plain_warnings
-            if policy.is_protected(env):
-                found_warnings.extend(_live_lookalikes(live, policy))
-            if not is_managed and policy.is_protected(env):
-                _unmanaged_serving_leakage(live, snapshot, errors, violations, policy, env)
+        for kind in KINDS:
+            why = location.error_of(kind)
+            if why is not None:
+                _location_error(errors, location, kind, why)
+                continue
+            for live in location.workloads(kind):
+                key = WorkloadKey(kind, live.project, live.region, live.name)
+                is_managed = (kind, live.project, live.region, live.name) in managed
+                if not is_managed and key in theirs:
+                    continue  # another environment's workload, checked by its own policy
+                if not is_managed and list_unmanaged:
+                    unmanaged.append(UnmanagedService(live.name, live.project, live.region, kind))
+                violations.extend(
+                    live_violations(env, live.name, live.containers, policy, kind=kind)
+                )
+                plain_violations, plain_warnings = live_plaintext(env, live, manifest, policy)
+                violations += plain_violations
+                found_warnings += plain_warnings
+                if protected:
+                    found_warnings.extend(_live_lookalikes(live, policy))
+                if not is_managed and protected:
+                    _unmanaged_serving_leakage(live, snapshot, errors, violations, policy, env)
+        if protected:
+            # Executions matter only where E2E variables are forbidden (leakage, no drift).
+            why = location.error_of(EXECUTIONS)
+            if why is not None:
+                _location_error(errors, location, EXECUTIONS, why)
+            for execution in location.executions:
+                owner = WorkloadKey(JOB, execution.project, execution.region, execution.job)
+                if owner not in theirs:
+                    violations.extend(execution_violations(env, execution, policy))
 
     verdict = verdict_of(diffs, violations, errors)
     return EnvironmentReport(
         environment=env,
         verdict=verdict,
-        services=tuple(sorted(diffs, key=lambda d: (d.service, d.project, d.region))),
+        services=tuple(sorted(diffs, key=lambda d: (d.kind, d.service, d.project, d.region))),
         violations=tuple(violations),
         errors=tuple(errors),
-        unmanaged=tuple(sorted(unmanaged, key=lambda u: (u.project, u.region, u.service))),
+        unmanaged=tuple(sorted(unmanaged, key=lambda u: (u.kind, u.project, u.region, u.service))),
         warnings=tuple(found_warnings),
     )
+
+
+def _location_error(errors: list[ReadError], location: LocationRead, kind: str, why: str) -> None:
+    """One list of one kind failed here: a read error for that location and kind, once."""
+    if not any(
+        (e.project, e.region, e.kind) == (location.project, location.region, kind) for e in errors
+    ):
+        errors.append(ReadError(why, None, location.project, location.region, kind))
 
 
 def _with_serving_revisions(
@@ -172,11 +222,13 @@ def _with_serving_revisions(
     drifts: list[RevisionDrift] = []
     for reachable in serving_revisions_to_read(live):
         name = reachable.revision
-        read = snapshot.revision(spec.project, spec.region, spec.name, name)
+        read = snapshot.revision(spec.project, spec.region, spec.name, name, spec.kind)
         if read is None or read.revision is None:
             why = read.error if read and read.error else _NOT_READ
             errors.append(
-                ReadError(f"revision {name}: {why}", spec.name, spec.project, spec.region)
+                ReadError(
+                    f"revision {name}: {why}", spec.name, spec.project, spec.region, spec.kind
+                )
             )
             return replace(
                 diff,
@@ -186,12 +238,14 @@ def _with_serving_revisions(
             )
         revision = read.revision
         violations.extend(
-            live_violations(env, spec.name, revision.containers, policy, reachable=reachable)
+            live_violations(
+                env, spec.name, revision.containers, policy, reachable=reachable, kind=spec.kind
+            )
         )
         container = select_container(revision.containers, spec.container)
         if container is None:
             why = f"{reachable.label()} is reachable but its managed container cannot be chosen"
-            errors.append(ReadError(why, spec.name, spec.project, spec.region))
+            errors.append(ReadError(why, spec.name, spec.project, spec.region, spec.kind))
             return replace(
                 diff, status=ServiceStatus.ERROR, error=why, not_ready=not_ready_reason(live)
             )
@@ -217,15 +271,24 @@ def _unmanaged_serving_leakage(
     clean too."""
     for reachable in serving_revisions_to_read(live):
         name = reachable.revision
-        read = snapshot.revision(live.project, live.region, live.name, name)
+        read = snapshot.revision(live.project, live.region, live.name, name, live.kind)
         if read is None or read.revision is None:
             why = read.error if read and read.error else _NOT_READ
             errors.append(
-                ReadError(f"revision {name}: {why}", live.name, live.project, live.region)
+                ReadError(
+                    f"revision {name}: {why}", live.name, live.project, live.region, live.kind
+                )
             )
             continue
         violations.extend(
-            live_violations(env, live.name, read.revision.containers, policy, reachable=reachable)
+            live_violations(
+                env,
+                live.name,
+                read.revision.containers,
+                policy,
+                reachable=reachable,
+                kind=live.kind,
+            )
         )
 
 

@@ -17,6 +17,16 @@ RESERVED_PREFIX = "X_GOOGLE_"
 MAX_VARS_PER_CONTAINER = 1000
 MAX_VALUE_BYTES = 32768
 
+# The kinds of Cloud Run workload. What they share (containers with env, a template, things
+# that run from older templates) is one model; what differs lives in per-kind adapter modules.
+SERVICE = "service"
+JOB = "job"
+WORKER_POOL = "worker_pool"
+KINDS = (SERVICE, JOB, WORKER_POOL)
+# How each kind is named in prose ("worker pool wp-1") and in the manifest (`worker_pools:`).
+KIND_WORDS = {SERVICE: "service", JOB: "job", WORKER_POOL: "worker pool"}
+KIND_SECTIONS = {SERVICE: "services", JOB: "jobs", WORKER_POOL: "worker_pools"}
+
 _SECRET_PATH = re.compile(r"^projects/(?P<project>[^/]+)/secrets/(?P<name>[^/]+)$")
 
 
@@ -85,9 +95,16 @@ class EnvVar:
         return False
 
 
+def workload_label(kind: str, name: str) -> str:
+    """`worker pool wp-1`, `job migrate`; a service keeps its bare name, as reports always
+    named it."""
+    return name if kind == SERVICE else f"{KIND_WORDS.get(kind, kind)} {name}"
+
+
 @dataclass(frozen=True)
-class ServiceSpec:
-    """What the manifest wants for one Cloud Run service's managed container."""
+class WorkloadSpec:
+    """What the manifest wants for one workload's managed container (a service's, a job's
+    task template's, a worker pool's)."""
 
     name: str
     project: str
@@ -97,9 +114,13 @@ class ServiceSpec:
     ignore: tuple[str, ...] = ()
     e2e_names: frozenset[str] = frozenset()
     line: int | None = field(default=None, compare=False)
+    kind: str = SERVICE
 
     def env_by_name(self) -> dict[str, EnvVar]:
         return {var.name: var for var in self.env}
+
+
+ServiceSpec = WorkloadSpec
 
 
 @dataclass(frozen=True)
@@ -109,6 +130,16 @@ class E2EBlock:
     env: tuple[EnvVar, ...]
     services: tuple[str, ...] | None = None
     line: int | None = field(default=None, compare=False)
+    jobs: tuple[str, ...] | None = None
+    worker_pools: tuple[str, ...] | None = None
+
+    def applies_to(self, kind: str, name: str) -> bool:
+        """Whether the set goes to this workload: every workload when none of e2e.services,
+        e2e.jobs, e2e.worker_pools is given, else exactly those listed."""
+        lists = {SERVICE: self.services, JOB: self.jobs, WORKER_POOL: self.worker_pools}
+        if all(listed is None for listed in lists.values()):
+            return True
+        return name in (lists.get(kind) or ())
 
 
 @dataclass(frozen=True)
@@ -125,13 +156,23 @@ class Manifest:
     project_line: int | None = field(default=None, compare=False)
     verify: VerifySpec | None = None
     project_number: str | None = None  # optional `project_number:` (exported files use it)
+    jobs: tuple[WorkloadSpec, ...] = ()
+    worker_pools: tuple[WorkloadSpec, ...] = ()
+
+    @property
+    def workloads(self) -> tuple[WorkloadSpec, ...]:
+        """Every managed workload: services, then jobs, then worker pools."""
+        return (*self.services, *self.jobs, *self.worker_pools)
 
     def service(self, name: str) -> ServiceSpec | None:
         return next((s for s in self.services if s.name == name), None)
 
+    def workload(self, kind: str, name: str) -> WorkloadSpec | None:
+        return next((w for w in self.workloads if (w.kind, w.name) == (kind, name)), None)
+
     def locations(self) -> list[tuple[str, str]]:
         """Every (project, region) this manifest touches, sorted."""
-        return sorted({(s.project, s.region) for s in self.services})
+        return sorted({(s.project, s.region) for s in self.workloads})
 
 
 @dataclass(frozen=True)
@@ -156,8 +197,10 @@ class TrafficShare:
 
 
 @dataclass(frozen=True)
-class LiveService:
-    """A Cloud Run service as read from the API, reduced to what deploytool reasons about."""
+class LiveWorkload:
+    """A Cloud Run workload (service, job or worker pool) as read from the API, reduced to
+    what deploytool reasons about. `traffic` is a service's traffic or a worker pool's
+    instance split (a job has none); `containers` are the template's."""
 
     name: str
     project: str
@@ -171,15 +214,20 @@ class LiveService:
     condition_message: str = ""
     traffic: tuple[TrafficShare, ...] = ()
     uri: str = ""
+    kind: str = SERVICE
 
     def annotation(self, key: str) -> str | None:
         return dict(self.annotations).get(key)
 
 
+LiveService = LiveWorkload
+
+
 @dataclass(frozen=True)
 class LiveRevision:
-    """One revision's containers, read when it serves traffic or carries a tag but is not
-    the template's."""
+    """One revision's containers, read when it serves traffic, carries a tag or has an
+    instance split but is not the template's. `service` names the parent workload of `kind`
+    (a service or a worker pool)."""
 
     name: str
     service: str
@@ -188,6 +236,22 @@ class LiveRevision:
     containers: tuple[LiveContainer, ...]
     ready: bool | None = None
     condition_message: str = ""
+    kind: str = SERVICE
+
+
+@dataclass(frozen=True)
+class LiveExecution:
+    """One run of a job: its `template` is what that run used (the job's env merged with
+    the overrides it was started with). Times are ISO-8601 UTC, empty when unknown."""
+
+    name: str
+    job: str
+    project: str
+    region: str
+    containers: tuple[LiveContainer, ...]
+    create_time: str = ""
+    start_time: str = ""
+    running: bool = False
 
 
 def is_secret_like(name: str) -> bool:

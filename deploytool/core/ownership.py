@@ -12,11 +12,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from deploytool.core.model import Manifest
+from deploytool.core.model import KIND_WORDS, Manifest
+from deploytool.core.model import SERVICE as SERVICE  # re-exported: callers name kinds here
 from deploytool.core.policy import Policy, Violation
 
 RULE_OWNERSHIP = "ownership"
-SERVICE = "service"
 
 
 @dataclass(frozen=True, order=True)
@@ -29,7 +29,8 @@ class WorkloadKey:
     name: str
 
     def describe(self) -> str:
-        return f"{self.kind} {self.name} (project {self.project}, region {self.region})"
+        word = KIND_WORDS.get(self.kind, self.kind)
+        return f"{word} {self.name} (project {self.project}, region {self.region})"
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,7 @@ class _Claim:
 
 def workloads_of(manifest: Manifest) -> list[tuple[WorkloadKey, int | None]]:
     """Every workload the manifest manages, with the line that declares it."""
-    return [(WorkloadKey(SERVICE, s.project, s.region, s.name), s.line) for s in manifest.services]
+    return [(WorkloadKey(w.kind, w.project, w.region, w.name), w.line) for w in manifest.workloads]
 
 
 def managed_elsewhere(environment: str, manifests: Iterable[Manifest]) -> frozenset[WorkloadKey]:
@@ -84,6 +85,7 @@ def _double_managed(manifests: Sequence[Manifest]) -> list[Violation]:
                         rule=RULE_OWNERSHIP,
                         environment=mine.environment,
                         service=key.name,
+                        kind=key.kind,
                         message=(
                             f"{mine.where}: {key.describe()} is also managed by environment "
                             f"{theirs.environment!r} ({theirs.where}); a workload belongs to "
@@ -144,8 +146,8 @@ def _shared_projects(manifests: Sequence[Manifest], policy: Policy) -> list[Viol
 def _projects_named(manifest: Manifest) -> dict[str, int | None]:
     """Every project the manifest names (its own and services' overrides) -> first line."""
     named: dict[str, int | None] = {manifest.project: manifest.project_line}
-    for service in manifest.services:
-        named.setdefault(service.project, service.line)
+    for workload in manifest.workloads:
+        named.setdefault(workload.project, workload.line)
     return named
 
 

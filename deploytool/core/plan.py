@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from deploytool.core.diff import ChangeKind, EnvChange, diff_env, is_ignored
-from deploytool.core.model import EnvVar, ServiceSpec
+from deploytool.core.model import SERVICE, EnvVar, ServiceSpec
 
 # $(NAME) but not the escaped $$(NAME)
 _REFERENCE = re.compile(r"(?<!\$)\$\(([A-Za-z_][A-Za-z0-9_]*)\)")
@@ -20,7 +20,7 @@ _REFERENCE = re.compile(r"(?<!\$)\$\(([A-Za-z_][A-Za-z0-9_]*)\)")
 
 @dataclass(frozen=True)
 class ServicePlan:
-    """What applying one service would change, and the full env it would send."""
+    """What applying one workload would change, and the full env it would send."""
 
     service: str
     project: str
@@ -28,6 +28,7 @@ class ServicePlan:
     container: str
     changes: tuple[EnvChange, ...]
     new_env: tuple[EnvVar, ...]
+    kind: str = SERVICE
 
     @property
     def is_noop(self) -> bool:
@@ -88,7 +89,9 @@ def order_for_references(env: list[EnvVar]) -> list[EnvVar]:
 def plan_service(spec: ServiceSpec, container: str, live_env: Sequence[EnvVar]) -> ServicePlan:
     changes = diff_env(spec.env, live_env, spec.ignore, spec.project)
     new_env = merged_env(spec, live_env) if changes else tuple(live_env)
-    return ServicePlan(spec.name, spec.project, spec.region, container, changes, new_env)
+    return ServicePlan(
+        spec.name, spec.project, spec.region, container, changes, new_env, kind=spec.kind
+    )
 
 
 def same_plan(a: Sequence[EnvChange], b: Sequence[EnvChange]) -> bool:

@@ -9,7 +9,14 @@ from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from functools import cached_property
 
-from deploytool.core.model import EnvVar, LiveContainer, Manifest
+from deploytool.core.model import (
+    KIND_WORDS,
+    SERVICE,
+    EnvVar,
+    LiveContainer,
+    Manifest,
+    workload_label,
+)
 from deploytool.core.parity_settings import ParitySettings
 from deploytool.core.reachable import ReachableRevision
 from deploytool.core.redact import RedactionSettings
@@ -135,6 +142,8 @@ class Violation:
     source: str = "manifest"  # "manifest" or "live"
     revision: str | None = None
     tags: tuple[str, ...] = ()  # the traffic tags that make `revision` reachable
+    kind: str = SERVICE  # the kind of the workload `service` names
+    execution: str | None = None  # the job execution that ran with it
 
 
 def manifest_violations(manifest: Manifest, policy: Policy) -> list[Violation]:
@@ -170,7 +179,7 @@ def manifest_violations(manifest: Manifest, policy: Policy) -> list[Violation]:
                 ),
             )
         )
-    for service in manifest.services:
+    for service in manifest.workloads:
         if (
             pinned is not None
             and service.project != manifest.project
@@ -181,8 +190,10 @@ def manifest_violations(manifest: Manifest, policy: Policy) -> list[Violation]:
                     rule=RULE_PROJECT_PIN,
                     environment=env_name,
                     service=service.name,
+                    kind=service.kind,
                     message=(
-                        f"{_where(manifest.path, service.line)}: service {service.name} points "
+                        f"{_where(manifest.path, service.line)}: "
+                        f"{KIND_WORDS[service.kind]} {service.name} points "
                         f"at project {service.project!r}, not pinned to {env_name!r}"
                     ),
                 )
@@ -201,7 +212,7 @@ def manifest_violations(manifest: Manifest, policy: Policy) -> list[Violation]:
                 ),
             )
         )
-    for service in manifest.services:
+    for service in manifest.workloads:
         for var in service.env:
             if policy.is_e2e_name(var.name):
                 found.append(
@@ -209,6 +220,7 @@ def manifest_violations(manifest: Manifest, policy: Policy) -> list[Violation]:
                         rule=RULE_LEAKAGE,
                         environment=env_name,
                         service=service.name,
+                        kind=service.kind,
                         variable=var.name,
                         source="manifest",
                         message=(
@@ -217,7 +229,7 @@ def manifest_violations(manifest: Manifest, policy: Policy) -> list[Violation]:
                         ),
                     )
                 )
-    return _dedupe(found)
+    return dedupe(found)
 
 
 def live_violations(
@@ -228,17 +240,20 @@ def live_violations(
     revision: str | None = None,
     *,
     reachable: ReachableRevision | None = None,
+    kind: str = SERVICE,
 ) -> list[Violation]:
-    """E2E variables found live on any container of a service (or of a revision that serves
-    traffic or carries a tag: `reachable` names it with its share, tags and URLs)."""
+    """E2E variables found live on any container of a workload (or of a revision that serves
+    traffic, carries a tag or has an instance split: `reachable` names it with its share,
+    tags and URLs)."""
     if not policy.is_protected(environment):
         return []
     tags: tuple[str, ...] = ()
+    label = workload_label(kind, service)
     if reachable is not None:
         revision, tags = reachable.revision, reachable.tag_names
-        where = f"{reachable.label()} of {service}"
+        where = f"{reachable.label()} of {label}"
     else:
-        where = f"revision {revision} of {service}" if revision else service
+        where = f"revision {revision} of {label}" if revision else label
     found = []
     for container in containers:
         for var in container.env:
@@ -252,18 +267,19 @@ def live_violations(
                         source="live",
                         revision=revision,
                         tags=tags,
+                        kind=kind,
                         message=(
                             f"{var.name} is set live on {where} in protected environment "
-                            f"{environment!r}; {_remedy(service, reachable)}"
+                            f"{environment!r}; {_remedy(service, reachable, kind)}"
                         ),
                     )
                 )
-    return _dedupe(found)
+    return dedupe(found)
 
 
-def _remedy(service: str, reachable: ReachableRevision | None) -> str:
+def _remedy(service: str, reachable: ReachableRevision | None, kind: str = SERVICE) -> str:
     if reachable is None or not reachable.tags:
-        return "remove it from the service now"
+        return f"remove it from the {KIND_WORDS.get(kind, kind)} now"
     # An old revision's env cannot be edited; a tag keeps it reachable whatever its traffic
     # share, so dropping the tag (and its traffic) is what closes it.
     close = (
@@ -282,6 +298,6 @@ def _where(path: str, line: int | None) -> str:
     return f"{path}:{line}" if line is not None else path
 
 
-def _dedupe(violations: list[Violation]) -> list[Violation]:
+def dedupe(violations: list[Violation]) -> list[Violation]:
     seen: set[Violation] = set()
     return [v for v in violations if not (v in seen or seen.add(v))]  # type: ignore[func-returns-value]

@@ -14,13 +14,23 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 
 from deploytool.core.diff import is_ignored
-from deploytool.core.model import LiveRevision, LiveService, Manifest, select_container
+from deploytool.core.model import (
+    JOB,
+    SERVICE,
+    WORKER_POOL,
+    LiveRevision,
+    LiveService,
+    Manifest,
+    select_container,
+)
 from deploytool.core.plan import ServicePlan
 from deploytool.core.policy import Violation
 from deploytool.core.report import LiveSnapshot, LocationRead, RevisionRead
 
 # The revision a write will create has no name until Cloud Run cuts it.
 NEXT_REVISION = "(next revision)"
+# The gcloud command group that updates each kind (worker pools are in beta there).
+GCLOUD_GROUPS = {SERVICE: "run services", JOB: "run jobs", WORKER_POOL: "beta run worker-pools"}
 
 
 @dataclass(frozen=True)
@@ -50,7 +60,8 @@ def remove_variable_command(live: LiveService, variable: str, container: str, se
     where = f" --container {shlex.quote(container)}" if len(live.containers) > 1 else ""
     flag = "--remove-secrets" if secret else "--remove-env-vars"
     return (
-        f"gcloud run services update {shlex.quote(live.name)} --project "
+        f"gcloud {GCLOUD_GROUPS.get(live.kind, 'run services')} update "
+        f"{shlex.quote(live.name)} --project "
         f"{shlex.quote(live.project)} --region {shlex.quote(live.region)}{where} "
         f"{flag} {shlex.quote(variable)}"
     )
@@ -61,17 +72,18 @@ def after_writes(snapshot: LiveSnapshot, plans: Sequence[ServicePlan]) -> LiveSn
     container carries the planned env, traffic that follows LATEST moves to the new
     revision, and traffic pinned to the current template's revision stays there, with the
     env it has now."""
-    by_key = {(p.project, p.region, p.service): p for p in plans}
+    by_key = {(p.kind, p.project, p.region, p.service): p for p in plans}
     extra: list[RevisionRead] = []
     locations = []
     for location in snapshot.locations:
-        services = []
-        for live in location.services:
-            plan = by_key.get((live.project, live.region, live.name))
+        written: dict[str, list[LiveService]] = {}
+        for live in location.workloads():
+            out = written.setdefault(live.kind, [])
+            plan = by_key.get((live.kind, live.project, live.region, live.name))
             if plan is None:
-                services.append(live)
+                out.append(live)
                 continue
-            services.append(_written(live, plan))
+            out.append(_written(live, plan))
             current = live.latest_created_revision
             pinned_to_current = any(
                 s.revision == current and not s.follows_latest for s in live.traffic
@@ -79,10 +91,18 @@ def after_writes(snapshot: LiveSnapshot, plans: Sequence[ServicePlan]) -> LiveSn
             if (
                 current
                 and pinned_to_current
-                and snapshot.revision(live.project, live.region, live.name, current) is None
+                and snapshot.revision(live.project, live.region, live.name, current, live.kind)
+                is None
             ):
                 extra.append(_template_revision(live))
-        locations.append(replace(location, services=tuple(services)))
+        locations.append(
+            replace(
+                location,
+                services=tuple(written.get(SERVICE, ())),
+                jobs=tuple(written.get(JOB, ())),
+                worker_pools=tuple(written.get(WORKER_POOL, ())),
+            )
+        )
     return LiveSnapshot(locations=tuple(locations), revisions=snapshot.revisions + tuple(extra))
 
 
@@ -105,10 +125,20 @@ def _written(live: LiveService, plan: ServicePlan) -> LiveService:
 
 def _template_revision(live: LiveService) -> RevisionRead:
     revision = LiveRevision(
-        live.latest_created_revision, live.name, live.project, live.region, live.containers
+        live.latest_created_revision,
+        live.name,
+        live.project,
+        live.region,
+        live.containers,
+        kind=live.kind,
     )
     return RevisionRead(
-        live.project, live.region, live.name, live.latest_created_revision, revision=revision
+        live.project,
+        live.region,
+        live.name,
+        live.latest_created_revision,
+        revision=revision,
+        kind=live.kind,
     )
 
 
@@ -160,7 +190,7 @@ def _pieces(
     variable = violation.variable
     out: list[LeakPiece] = []
     for location in snapshot.locations:
-        for live in location.services:
+        for live in location.workloads(violation.kind):
             if live.name != violation.service:
                 continue
             if violation.revision is not None:
@@ -214,8 +244,9 @@ def _template_pieces(
     spec = next(
         (
             s
-            for s in manifest.services
-            if (s.project, s.region, s.name) == (live.project, live.region, live.name)
+            for s in manifest.workloads
+            if (s.kind, s.project, s.region, s.name)
+            == (live.kind, live.project, live.region, live.name)
         ),
         None,
     )

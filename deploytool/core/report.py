@@ -5,14 +5,27 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from deploytool.core.diff import ServiceDiff
-from deploytool.core.model import LiveRevision, LiveService
+from deploytool.core.model import (
+    JOB,
+    SERVICE,
+    WORKER_POOL,
+    LiveExecution,
+    LiveRevision,
+    LiveService,
+    LiveWorkload,
+)
 from deploytool.core.policy import Violation
 from deploytool.core.verdict import Verdict
+
+EXECUTIONS = "execution"  # the key of the executions list in LocationRead.kind_errors
 
 
 @dataclass(frozen=True)
 class LocationRead:
-    """All services of one (project, region), or why they could not be listed."""
+    """All workloads of one (project, region), or why they could not be listed: `error` is
+    the whole location (nothing could be read), `kind_errors` one list that failed (kind or
+    `execution` -> why) while the others were read. A kind never listed reads as an error,
+    never as empty."""
 
     project: str
     region: str
@@ -23,6 +36,21 @@ class LocationRead:
     # service not among them is unknown, and this says why and what to do (`{name}` is
     # replaced by the service's name).
     absent: str | None = None
+    jobs: tuple[LiveWorkload, ...] = ()
+    worker_pools: tuple[LiveWorkload, ...] = ()
+    executions: tuple[LiveExecution, ...] = ()
+    kind_errors: tuple[tuple[str, str], ...] = ()
+
+    def workloads(self, kind: str | None = None) -> tuple[LiveWorkload, ...]:
+        """The workloads of `kind` (every kind when None) that were read."""
+        by_kind = {SERVICE: self.services, JOB: self.jobs, WORKER_POOL: self.worker_pools}
+        if kind is None:
+            return tuple(w for k in (SERVICE, JOB, WORKER_POOL) for w in by_kind[k])
+        return by_kind.get(kind, ())
+
+    def error_of(self, kind: str) -> str | None:
+        """Why `kind` (or `execution`) could not be listed here, None when it was."""
+        return self.error or dict(self.kind_errors).get(kind)
 
 
 @dataclass(frozen=True)
@@ -35,6 +63,7 @@ class RevisionRead:
     name: str
     revision: LiveRevision | None = None
     error: str | None = None
+    kind: str = SERVICE
 
 
 @dataclass(frozen=True)
@@ -48,10 +77,13 @@ class LiveSnapshot:
             None,
         )
 
-    def revision(self, project: str, region: str, service: str, name: str) -> RevisionRead | None:
-        key = (project, region, service, name)
+    def revision(
+        self, project: str, region: str, service: str, name: str, kind: str = SERVICE
+    ) -> RevisionRead | None:
+        key = (project, region, service, name, kind)
         return next(
-            (r for r in self.revisions if (r.project, r.region, r.service, r.name) == key), None
+            (r for r in self.revisions if (r.project, r.region, r.service, r.name, r.kind) == key),
+            None,
         )
 
 
@@ -63,13 +95,24 @@ class ReadError:
     service: str | None = None
     project: str | None = None
     region: str | None = None
+    kind: str = SERVICE  # the workload's kind (or `execution`: the executions list)
 
 
 @dataclass(frozen=True)
 class UnmanagedService:
+    """A workload live in an environment's locations that no manifest manages."""
+
     service: str
     project: str
     region: str
+    kind: str = SERVICE
+
+    @property
+    def name(self) -> str:
+        return self.service
+
+
+UnmanagedWorkload = UnmanagedService
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from deploytool.core.model import Manifest, is_secret_like
+from deploytool.core.model import SERVICE, Manifest, is_secret_like
 from deploytool.core.verdict import Status, Verdict, verdict_for
 from deploytool.core.verify_spec import VerifySpec
 
@@ -101,7 +101,7 @@ class Expectation:
 def expectation_for(manifest: Manifest, service: str, protected: bool) -> Expectation:
     """Where the manifest's e2e set applies, the app must report the bypass enabled."""
     block = manifest.e2e
-    applies = block is not None and (block.services is None or service in block.services)
+    applies = block is not None and block.applies_to(SERVICE, service)
     return Expectation(flag_should_be=applies and not protected, protected=protected)
 
 

@@ -19,6 +19,14 @@ ROUTES = (
     "revisions.list",
     "revisions.get",
     "operations.get",
+    "jobs.list",
+    "jobs.get",
+    "jobs.update",
+    "executions.list",
+    "workerPools.list",
+    "workerPools.get",
+    "workerPools.update",
+    "workerPools.revisions.get",
 )
 
 # The IAM permission Cloud Run names when it refuses a route.
@@ -29,10 +37,25 @@ PERMISSIONS = {
     "revisions.list": "run.revisions.list",
     "revisions.get": "run.revisions.get",
     "operations.get": "run.operations.get",
+    "jobs.list": "run.jobs.list",
+    "jobs.get": "run.jobs.get",
+    "jobs.update": "run.jobs.update",
+    "executions.list": "run.executions.list",
+    "workerPools.list": "run.workerPools.list",
+    "workerPools.get": "run.workerPools.get",
+    "workerPools.update": "run.workerPools.update",
+    "workerPools.revisions.get": "run.revisions.get",
 }
 
 # The routes that answer pages (and so can repeat a page token).
-LIST_ROUTES = ("services.list", "revisions.list")
+LIST_ROUTES = (
+    "services.list",
+    "revisions.list",
+    "jobs.list",
+    "executions.list",
+    "workerPools.list",
+)
+UPDATE_ROUTES = ("services.update", "jobs.update", "workerPools.update")
 
 _ERROR_MESSAGES = {
     429: "Quota exceeded for quota metric 'Read requests' (injected by the emulator).",
@@ -112,8 +135,9 @@ class FaultPlan:
         return self
 
     def race_etag(self, service: str, times: int = 1) -> FaultPlan:
-        """Before each of the next `times` updates of `service`, change it out of band (as a
-        concurrent deploy would) so the update's etag is stale and it gets 409 ABORTED."""
+        """Before each of the next `times` updates of `service` (a service, job or worker
+        pool resource name), change it out of band (as a concurrent deploy would) so the
+        update's etag is stale and it gets 409 ABORTED."""
         with self._lock:
             self._etag_races[service] = self._etag_races.get(service, 0) + times
         return self
@@ -166,7 +190,7 @@ class FaultPlan:
             for drop_route, rate in self._drops:
                 if _matches(drop_route, route) and self._rng.random() < rate:
                     return FaultDecision("drop")
-            if route == "services.update" and self._etag_races.get(resource, 0) > 0:
+            if route in UPDATE_ROUTES and self._etag_races.get(resource, 0) > 0:
                 self._etag_races[resource] -= 1
                 return FaultDecision("etag_race")
             if route in LIST_ROUTES and self._repeat_tokens & {"*", route}:

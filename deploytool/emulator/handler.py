@@ -19,6 +19,7 @@ from google.cloud import run_v2
 from google.protobuf import json_format
 from google.protobuf.message import Message
 
+from deploytool.emulator import jobs, worker_pools
 from deploytool.emulator.errors import ApiError
 from deploytool.emulator.resources import encode_page_token, page_size_of
 from deploytool.emulator.rollout import parse_update_mask
@@ -44,6 +45,8 @@ _ROUTES: list[tuple[re.Pattern[str], dict[str, str]]] = [
         {"GET": "revisions.get"},
     ),
     (re.compile(rf"^/v2/(?P<resource>{_LOCATION}/operations/[^/:]+)$"), {"GET": "operations.get"}),
+    *jobs.ROUTES,
+    *worker_pools.ROUTES,
 ]
 
 
@@ -118,13 +121,19 @@ def _get_operation(emulator: Emulator, name: str, _q: Mapping[str, str], _b: byt
 def _race(emulator: Emulator, service: str) -> None:
     """A concurrent deploy lands first, so the update about to run carries a stale etag."""
     with contextlib.suppress(ApiError):  # no service: the update answers for itself
-        emulator.state.redeploy(service)
+        if "/jobs/" in service:
+            emulator.state.jobs.redeploy(service)
+        elif "/workerPools/" in service:
+            emulator.state.worker_pools.redeploy(service)
+        else:
+            emulator.state.redeploy(service)
 
 
 def _repeat_page_token(page: Any, asked: str | None) -> None:
     """The fault: the next page is the one just asked for. The first page names the page
     after its last item, a valid token, whose answer then names itself again."""
-    items = list(getattr(page, "services", None) or getattr(page, "revisions", None) or [])
+    fields = ("services", "revisions", "jobs", "executions", "worker_pools")
+    items = next((list(getattr(page, f)) for f in fields if getattr(page, f, None)), [])
     page.next_page_token = asked or encode_page_token(items[-1].name if items else "")
 
 
@@ -135,6 +144,8 @@ _HANDLERS: dict[str, Handler] = {
     "revisions.list": _list_revisions,
     "revisions.get": _get_revision,
     "operations.get": _get_operation,
+    **jobs.HANDLERS,
+    **worker_pools.HANDLERS,
 }
 
 

@@ -19,6 +19,7 @@ from google.longrunning import operations_pb2
 
 from deploytool.emulator.errors import ApiError
 from deploytool.emulator.faults import FaultPlan
+from deploytool.emulator.jobs import JobStore
 from deploytool.emulator.operations import Rollout, operation_message
 from deploytool.emulator.resources import (
     ServiceName,
@@ -37,6 +38,7 @@ from deploytool.emulator.rollout import (
     validate_spec,
 )
 from deploytool.emulator.seeding import complete_revision, complete_service
+from deploytool.emulator.worker_pools import WorkerPoolStore
 
 SettleHook = Callable[[Mapping[str, run_v2.Service]], None]
 
@@ -57,6 +59,9 @@ class EmulatorState:
         # Seconds a rollout's operation stays not done; Emulator(operation_delay=) sets it.
         self.operation_delay = 0.0
         self._settle_hooks: list[SettleHook] = []
+        # The other kinds, each in its own module, under the same lock.
+        self.jobs = JobStore(self._lock)
+        self.worker_pools = WorkerPoolStore(self._lock, self._rng)
 
     @classmethod
     def from_dict(cls, data: Any, source: str = "<dict>") -> EmulatorState:

@@ -12,6 +12,18 @@ services:            # Service JSON, camelCase or snake_case; `name` is the full
 revisions:           # optional: explicit (older) revisions, Revision JSON with full names
   - name: projects/P/locations/L/services/S/revisions/S-00001-abc
     containers: [{image: gcr.io/x/app:0}]
+  - name: projects/P/locations/L/workerPools/W/revisions/W-00001-abc   # a worker pool's
+jobs:                # optional: Job JSON; env lives in template.template.containers
+  - name: projects/P/locations/L/jobs/J
+    template: {template: {containers: [{image: gcr.io/x/job:1, env: [{name: A, value: "1"}]}]}}
+executions:          # optional: Execution JSON; no completionTime = still running
+  - name: projects/P/locations/L/jobs/J/executions/J-abc12
+    createTime: "2026-01-31T09:30:00Z"
+    completionTime: "2026-01-31T09:31:00Z"
+    template: {containers: [{env: [{name: A, value: "1"}, {name: E2E_TESTING, value: "1"}]}]}
+worker_pools:        # optional: WorkerPool JSON; instanceSplits default to 100% LATEST
+  - name: projects/P/locations/L/workerPools/W
+    template: {containers: [{image: gcr.io/x/worker:1}]}
 faults:              # optional
   seed: 0                                       # seeds every injected rate
   fail_rollout: {"projects/P/locations/L/services/S": "Container failed to start: ..."}
@@ -38,7 +50,7 @@ from deploytool.emulator.errors import StateFileError
 from deploytool.emulator.faults import FaultPlan
 from deploytool.emulator.state import EmulatorState
 
-_TOP_LEVEL_KEYS = {"services", "revisions", "faults"}
+_TOP_LEVEL_KEYS = {"services", "revisions", "jobs", "executions", "worker_pools", "faults"}
 _FAULT_KEYS = {"seed", "fail_rollout", "deny", "errors", "drop", "repeat_page_token"}
 
 
@@ -75,7 +87,9 @@ def state_from_dict(data: Any, source: str = "<dict>") -> EmulatorState:
     unknown = sorted(set(map(str, data)) - _TOP_LEVEL_KEYS)
     if unknown:
         raise StateFileError(
-            source, f"unknown key(s) {', '.join(unknown)}; expected services, revisions, faults"
+            source,
+            f"unknown key(s) {', '.join(unknown)}; expected services, revisions, jobs, "
+            "executions, worker_pools, faults",
         )
     faults = _mapping(data.get("faults"), "faults", source)
     unknown = sorted(set(map(str, faults)) - _FAULT_KEYS)
@@ -92,7 +106,10 @@ def state_from_dict(data: Any, source: str = "<dict>") -> EmulatorState:
         where = f"revisions[{index}]"
         revision = _parse(run_v2.Revision, item, where, source)
         try:
-            state.add_revision(revision)
+            if "/workerPools/" in revision.name:
+                state.worker_pools.add_revision(revision)
+            else:
+                state.add_revision(revision)
         except ValueError as exc:
             raise StateFileError(source, f"{where}: {exc}") from exc
 
@@ -110,12 +127,36 @@ def state_from_dict(data: Any, source: str = "<dict>") -> EmulatorState:
         except ValueError as exc:
             raise StateFileError(source, f"{where}: {exc}") from exc
 
+    _seed_other_kinds(state, data, source)
     failing = _mapping(faults.get("fail_rollout"), "faults.fail_rollout", source)
     for name, message in failing.items():
         if not isinstance(message, str) or not message:
             raise StateFileError(source, f"faults.fail_rollout[{name}]: message must be a string")
         state.set_fail_rollout(str(name), message)
     return state
+
+
+def _seed_other_kinds(state: EmulatorState, data: Mapping[str, Any], source: str) -> None:
+    """Jobs, executions and worker pools, each by its own store's seeding rules."""
+    seeders = (
+        ("jobs", run_v2.Job, state.jobs.put_job),
+        ("executions", run_v2.Execution, state.jobs.put_execution),
+        ("worker_pools", run_v2.WorkerPool, state.worker_pools.put_worker_pool),
+    )
+    for key, message_type, put in seeders:
+        seen: set[str] = set()
+        for index, item in enumerate(_list(data.get(key), key, source)):
+            where = f"{key}[{index}]"
+            message = _parse(message_type, item, where, source)
+            if not message.name:
+                raise StateFileError(source, f"{where}: 'name' is required")
+            if message.name in seen:
+                raise StateFileError(source, f"{where}: duplicate {message.name}")
+            seen.add(message.name)
+            try:
+                put(message)
+            except ValueError as exc:
+                raise StateFileError(source, f"{where}: {exc}") from exc
 
 
 def _parse(message_type: Any, item: object, where: str, source: str) -> Any:

@@ -140,7 +140,7 @@ def read_all(config_dir: Path, environments: list[str] | None = None) -> LoadedC
         raise ManifestError(problems)
     for manifest in manifests:
         # A plaintext secret wrongly put in a manifest is scrubbed like a live one.
-        for spec in manifest.services:
+        for spec in manifest.workloads:
             remember(spec.env)
     return LoadedConfig(policy, tuple(manifests), tuple(warnings))
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from deploytool.core.model import E2EBlock, ServiceSpec
+from deploytool.core.model import KIND_SECTIONS, KIND_WORDS, E2EBlock, ServiceSpec
 from deploytool.manifest.nodes import (
     Entry,
     Problems,
@@ -21,10 +21,14 @@ E2E_KEYS = E2E.names
 
 @dataclass(frozen=True)
 class E2ESet:
-    """The block as written and the services it goes to (None: all of them)."""
+    """The block as written and the (kind, name) workloads it goes to (None: all of them,
+    when none of e2e.services / e2e.jobs / e2e.worker_pools is given)."""
 
     block: E2EBlock
-    targets: frozenset[str] | None
+    targets: frozenset[tuple[str, str]] | None
+
+    def applies_to(self, spec: ServiceSpec) -> bool:
+        return self.targets is None or (spec.kind, spec.name) in self.targets
 
 
 def read_e2e(entry: Entry | None, specs: list[ServiceSpec], problems: Problems) -> E2ESet | None:
@@ -49,36 +53,41 @@ def read_e2e(entry: Entry | None, specs: list[ServiceSpec], problems: Problems) 
                 f"{var.name}: set both in e2e env (line {plain_lines[var.name]}) and in e2e "
                 "secrets; keep only one",
             )
-    for key in ("jobs", "worker_pools"):
-        if key in keys:  # see loader.NOT_YET: the model has no jobs or worker pools yet
-            problems.add(
-                keys[key].line,
-                f"e2e {key}: not compared by this version of deploytool yet; remove it or upgrade",
-            )
-    targets: frozenset[str] | None = None
-    listed: tuple[str, ...] | None = None
-    if "services" in keys:
+    targets: set[tuple[str, str]] | None = None
+    listed: dict[str, tuple[str, ...] | None] = {}
+    for kind, section in KIND_SECTIONS.items():
+        listed[kind] = None
+        if section not in keys:
+            continue
+        word = KIND_WORDS[kind]
         items = (
-            string_list(keys["services"].value, "e2e services", "a list of service names", problems)
+            string_list(keys[section].value, f"e2e {section}", f"a list of {word} names", problems)
             or []
         )
-        known = {spec.name for spec in specs}
+        known = {spec.name for spec in specs if spec.kind == kind}
         for item in items:
             if item.key not in known:
                 problems.add(
                     item.line,
-                    f"e2e services: {shown(item.key)} is not a service of this manifest; use one "
-                    f"of: {', '.join(sorted(known)) or '(none)'}",
+                    f"e2e {section}: {shown(item.key)} is not a {word} of this manifest; use "
+                    f"one of: {', '.join(sorted(known)) or '(none)'}",
                 )
-        listed = tuple(item.key for item in items)
-        targets = frozenset(listed)
+        listed[kind] = tuple(item.key for item in items)
+        targets = (targets or set()) | {(kind, item.key) for item in items}
     env = tuple(plain + secret)
-    return E2ESet(E2EBlock(env=env, services=listed, line=entry.line), targets)
+    block = E2EBlock(
+        env=env,
+        services=listed["service"],
+        line=entry.line,
+        jobs=listed["job"],
+        worker_pools=listed["worker_pool"],
+    )
+    return E2ESet(block, frozenset(targets) if targets is not None else None)
 
 
 def merge_e2e(spec: ServiceSpec, e2e: E2ESet, problems: Problems) -> ServiceSpec:
     """`spec` with the e2e variables appended (when it is a target), conflicts reported."""
-    if e2e.targets is not None and spec.name not in e2e.targets:
+    if not e2e.applies_to(spec):
         return spec
     own = spec.env_by_name()
     merged = list(spec.env)
@@ -90,23 +99,16 @@ def merge_e2e(spec: ServiceSpec, e2e: E2ESet, problems: Problems) -> ServiceSpec
             problems.add(
                 var.line,
                 f"{var.name}: set in e2e {'secrets' if var.is_secret_ref else 'env'} and in "
-                f"{'secrets' if mine.is_secret_ref else 'env'} of service {spec.name} "
+                f"{'secrets' if mine.is_secret_ref else 'env'} of {KIND_WORDS[spec.kind]} "
+                f"{spec.name} "
                 f"(line {mine.line}); keep only one",
             )
         elif mine != var:
             problems.add(
                 var.line,
-                f"{var.name}: e2e sets another value than service {spec.name} does (line "
+                f"{var.name}: e2e sets another value than {KIND_WORDS[spec.kind]} {spec.name} "
+                f"does (line "
                 f"{mine.line}); remove one of them",
             )
     names = frozenset(var.name for var in e2e.block.env)
-    return ServiceSpec(
-        name=spec.name,
-        project=spec.project,
-        region=spec.region,
-        env=tuple(merged),
-        container=spec.container,
-        ignore=spec.ignore,
-        e2e_names=names,
-        line=spec.line,
-    )
+    return replace(spec, env=tuple(merged), e2e_names=names)

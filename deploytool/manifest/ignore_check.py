@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from deploytool.core.diff import is_ignored
-from deploytool.core.model import EnvVar, ServiceSpec
+from deploytool.core.model import KIND_WORDS, EnvVar, ServiceSpec
 from deploytool.manifest.e2e_block import E2ESet
 from deploytool.manifest.nodes import Entry, Problems, shown
 
@@ -46,9 +46,9 @@ def check_ignored_declarations(
     texts: dict[_Pair, tuple[EnvVar, str, Entry, str]] = {}
     for workload in workloads:
         spec = workload.spec
-        label = f"{workload.kind} {spec.name}"
+        label = f"{KIND_WORDS.get(spec.kind, spec.kind)} {spec.name}"
         declared = [(var, f"{_section(var)} of {label}") for var in spec.env]
-        if e2e is not None and (e2e.targets is None or spec.name in e2e.targets):
+        if e2e is not None and e2e.applies_to(spec):
             declared += [(var, f"e2e {_section(var)}") for var in e2e.block.env]
         scopes = [(entry, "the manifest's ignore") for entry in top_ignore] + [
             (entry, f"the ignore of {label}") for entry in workload.ignore

@@ -3,12 +3,20 @@ Problems are collected, never raised here; warnings are returned alongside."""
 
 from __future__ import annotations
 
+import re
+
 from yaml.nodes import Node
 
 from deploytool.core.model import (
+    JOB,
+    KIND_SECTIONS,
+    KIND_WORDS,
     MAX_VARS_PER_CONTAINER,
+    SERVICE,
+    WORKER_POOL,
     Manifest,
     ServiceSpec,
+    workload_label,
 )
 from deploytool.core.policy import Policy
 from deploytool.manifest.advice import manifest_warnings
@@ -23,18 +31,21 @@ from deploytool.manifest.nodes import (
     string_list,
     string_value,
 )
-from deploytool.manifest.shape import MANIFEST, WORKLOAD, WORKLOAD_KEYS, WORKLOAD_NAME
+from deploytool.manifest.shape import MANIFEST, WORKLOAD
 from deploytool.manifest.variables import read_plain_vars, read_secret_vars
 from deploytool.manifest.verify_block import read_verify
-
-# Jobs and worker pools are in the shape (the schema accepts them) but this version's model
-# has no place for them yet: refused, never skipped, so no workload is silently unchecked.
-NOT_YET = "not compared by this version of deploytool yet; remove the block or upgrade"
 
 # The allowed keys come from the one description that `deploytool schema` also reads.
 TOP_KEYS = MANIFEST.names
 SERVICE_KEYS = WORKLOAD.names
-_SERVICE_NAME = WORKLOAD_NAME
+# Cloud Run's rule for service names (at most 49 characters). Jobs and worker pools take
+# the same characters; 63 is the resource-name limit Cloud Run documents for jobs, assumed
+# for worker pools too.
+_NAME_RULES = {
+    SERVICE: (re.compile(r"^[a-z](?:[-a-z0-9]{0,47}[a-z0-9])?$"), 49),
+    JOB: (re.compile(r"^[a-z](?:[-a-z0-9]{0,61}[a-z0-9])?$"), 63),
+    WORKER_POOL: (re.compile(r"^[a-z](?:[-a-z0-9]{0,61}[a-z0-9])?$"), 63),
+}
 _IGNORE_LIST = "a list of variable names or globs"
 
 
@@ -52,22 +63,26 @@ def build_manifest(
     region = _optional_name(top.get("region"), "region", problems)
     project_number = _project_number(top.get("project_number"), problems)
     ignore = _ignore(top.get("ignore"), "ignore", problems)
-    services_entry = top.get("services")
-    if not any(key in top for key in WORKLOAD_KEYS):
-        problems.add(root, "services: missing; add services: with at least one Cloud Run service")
-    for key in WORKLOAD_KEYS:
-        if key != "services" and key in top:
-            problems.add(top[key].line, f"{key}: {NOT_YET}")
+    if not any(section in top for section in KIND_SECTIONS.values()):
+        problems.add(
+            root,
+            "services: missing; add services: (or jobs:, worker_pools:) with at least one "
+            "Cloud Run workload",
+        )
     # A region that is present but invalid is reported once, not again for every service.
     default_region = region if region is not None or "region" not in top else ""
-    workloads = _services(services_entry, project, default_region, ignore, problems)
+    workloads = [
+        workload
+        for kind, section in KIND_SECTIONS.items()
+        for workload in _services(top.get(section), project, default_region, ignore, problems, kind)
+    ]
     specs = [w.spec for w in workloads]
     e2e = read_e2e(top.get("e2e"), specs, problems)
     protected = policy.is_protected(environment)
     check_ignored_declarations(
         workloads, ignore, e2e, problems, lambda name: protected and policy.is_e2e_name(name)
     )
-    verify = read_verify(top.get("verify"), specs, problems)
+    verify = read_verify(top.get("verify"), [s for s in specs if s.kind == SERVICE], problems)
     warnings = manifest_warnings(problems.path, specs, e2e, policy)
     if e2e is not None:
         specs = [merge_e2e(spec, e2e, problems) for spec in specs]
@@ -75,7 +90,8 @@ def build_manifest(
         if len(spec.env) > MAX_VARS_PER_CONTAINER:
             problems.add(
                 spec.line,
-                f"{spec.name}: {len(spec.env)} variables, over Cloud Run's limit of "
+                f"{workload_label(spec.kind, spec.name)}: {len(spec.env)} variables, over "
+                f"Cloud Run's limit of "
                 f"{MAX_VARS_PER_CONTAINER} per container; remove some",
             )
     if problems.items or project is None:
@@ -85,7 +101,9 @@ def build_manifest(
         path=problems.path,
         project=project,
         region=region or "",
-        services=tuple(specs),
+        services=tuple(s for s in specs if s.kind == SERVICE),
+        jobs=tuple(s for s in specs if s.kind == JOB),
+        worker_pools=tuple(s for s in specs if s.kind == WORKER_POOL),
         ignore=tuple(e.key for e in ignore),
         e2e=e2e.block if e2e is not None else None,
         project_line=top["project"].line,
@@ -101,17 +119,20 @@ def _services(
     region: str | None,
     ignore: list[Entry],
     problems: Problems,
+    kind: str = SERVICE,
 ) -> list[WorkloadIgnores]:
+    """The `services:` (or `jobs:`, `worker_pools:`) section: one entry shape for all."""
     if entry is None:
         return []
+    section, word = KIND_SECTIONS[kind], KIND_WORDS[kind]
     entries = mapping_entries(
-        entry.value, "services", "a mapping of service name to its settings", problems
+        entry.value, section, f"a mapping of {word} name to its settings", problems
     )
     if entries is None:
         return []
     if not entries:
-        problems.add(entry.line, "services: is empty; add at least one Cloud Run service")
-    return [_service(service, project, region, ignore, problems) for service in entries]
+        problems.add(entry.line, f"{section}: is empty; add at least one Cloud Run {word}")
+    return [_service(item, project, region, ignore, problems, kind) for item in entries]
 
 
 def _service(
@@ -120,23 +141,26 @@ def _service(
     default_region: str | None,
     top_ignore: list[Entry],
     problems: Problems,
+    kind: str = SERVICE,
 ) -> WorkloadIgnores:
     name = entry.key
-    if not _SERVICE_NAME.match(name):
+    word = KIND_WORDS[kind]
+    pattern, longest = _NAME_RULES[kind]
+    if not pattern.match(name):
         problems.add(
             entry.line,
-            f"{shown(name)}: not a Cloud Run service name (lowercase letters, digits and -, "
-            "starting with a letter, at most 49 characters); fix the name",
+            f"{shown(name)}: not a Cloud Run {word} name (lowercase letters, digits and -, "
+            f"starting with a letter, at most {longest} characters); fix the name",
         )
-    where = f"in service {shown(name)}"
-    entries = mapping_entries(entry.value, name, "a mapping of the service's settings", problems)
+    where = f"in {word} {shown(name)}"
+    entries = mapping_entries(entry.value, name, f"a mapping of the {word}'s settings", problems)
     keys = known_keys(entries or [], SERVICE_KEYS, where, problems)
     own_project = _optional_name(keys.get("project"), "project", problems)
     region = _optional_name(keys.get("region"), "region", problems) or default_region
     if region is None and entries is not None:
         problems.add(
             entry.line,
-            f"{shown(name)}: no region; add region: to the service or a default region: at the "
+            f"{shown(name)}: no region; add region: to the {word} or a default region: at the "
             "top level",
         )
     container = _optional_name(keys.get("container"), "container", problems)
@@ -162,8 +186,9 @@ def _service(
         container=container,
         ignore=tuple(patterns),
         line=entry.line,
+        kind=kind,
     )
-    return WorkloadIgnores(spec, tuple(own_ignore))
+    return WorkloadIgnores(spec, tuple(own_ignore), kind)
 
 
 def _required_name(

@@ -17,7 +17,14 @@ from typing import IO, Any
 
 from deploytool.redaction import scrub
 from deploytool.render.escape import escape_document
-from deploytool.render.markdown import drifted, environment_docs, location, read_errors
+from deploytool.render.markdown import (
+    drifted,
+    environment_docs,
+    location,
+    read_errors,
+    workload_name,
+    workloads,
+)
 from deploytool.render.revisions import revision_kind, revision_share
 
 Doc = dict[str, Any]
@@ -76,21 +83,21 @@ def annotation_lines(doc: Doc) -> list[str]:
                     title=f"deploytool {name}: live state not read",
                 )
             )
-        for s in env.get("services", []):
+        for s in workloads(env):
             if drifted(s):
                 warnings.append(
                     command(
                         "warning",
                         _drift_message(s),
-                        title=f"deploytool {name}: {s.get('service')} {s.get('status')}",
+                        title=f"deploytool {name}: {workload_name(s)} {s.get('status')}",
                     )
                 )
             if s.get("not_ready"):
                 warnings.append(
                     command(
                         "warning",
-                        f"{s.get('service')} ({location(s)}): {s['not_ready']}",
-                        title=f"deploytool {name}: {s.get('service')} not ready",
+                        f"{workload_name(s)} ({location(s)}): {s['not_ready']}",
+                        title=f"deploytool {name}: {workload_name(s)} not ready",
                     )
                 )
     return _capped("error", errors) + _capped("warning", warnings)

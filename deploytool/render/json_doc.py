@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from deploytool.commands.apply import ApplyResult
 from deploytool.commands.results import GateResult, ValidateResult
 from deploytool.core.diff import EnvChange, RevisionDrift, ServiceDiff
-from deploytool.core.model import EnvVar
+from deploytool.core.model import JOB, KIND_SECTIONS, WORKER_POOL, EnvVar
 from deploytool.core.policy import Violation
 from deploytool.core.report import EnvironmentReport, ReadError
 from deploytool.errors import DeployToolError, ManifestError
@@ -57,7 +58,12 @@ def change_doc(change: EnvChange) -> dict[str, Any]:
 
 
 def service_doc(diff: ServiceDiff) -> dict[str, Any]:
+    """One workload entry, one shape for every kind: `kind`, `name` and `service` (the
+    workload's name, as violations carry it) always; a job also says `job`, a worker pool
+    `worker_pool`."""
     doc: dict[str, Any] = {
+        "kind": diff.kind,
+        "name": diff.service,
         "service": diff.service,
         "project": diff.project,
         "region": diff.region,
@@ -67,6 +73,8 @@ def service_doc(diff: ServiceDiff) -> dict[str, Any]:
         "revisions": [revision_doc(r) for r in diff.revisions],
         "not_ready": diff.not_ready,
     }
+    if diff.kind in (JOB, WORKER_POOL):
+        doc[diff.kind] = diff.service
     if diff.error is not None:
         doc["error"] = diff.error
     return doc
@@ -92,7 +100,9 @@ def violation_doc(v: Violation) -> dict[str, Any]:
         "service": v.service,
         "variable": v.variable,
         "source": v.source,
+        "kind": v.kind,
         "revision": v.revision,
+        "execution": v.execution,
         # `tag`: the (first) tag that makes the revision reachable; `tags`: all of them.
         "tag": v.tags[0] if v.tags else None,
         "tags": list(v.tags),
@@ -101,7 +111,13 @@ def violation_doc(v: Violation) -> dict[str, Any]:
 
 
 def error_doc(e: ReadError) -> dict[str, Any]:
-    return {"service": e.service, "project": e.project, "region": e.region, "message": e.message}
+    return {
+        "kind": e.kind,
+        "service": e.service,
+        "project": e.project,
+        "region": e.region,
+        "message": e.message,
+    }
 
 
 def environment_doc(report: EnvironmentReport, *, audit: bool) -> dict[str, Any]:
@@ -109,17 +125,31 @@ def environment_doc(report: EnvironmentReport, *, audit: bool) -> dict[str, Any]
         "environment": report.environment,
         "status": str(report.verdict.status),
         "exit_code": int(report.verdict.exit_code),
-        "services": [service_doc(s) for s in report.services],
+        **workload_lists(report.services),
         "violations": [violation_doc(v) for v in report.violations],
         "errors": [error_doc(e) for e in report.errors],
         "warnings": list(report.warnings),
     }
     if audit:
         doc["unmanaged"] = [
-            {"service": u.service, "project": u.project, "region": u.region}
+            {
+                "kind": u.kind,
+                "name": u.service,
+                "service": u.service,
+                "project": u.project,
+                "region": u.region,
+            }
             for u in report.unmanaged
         ]
     return doc
+
+
+def workload_lists(diffs: Sequence[ServiceDiff]) -> dict[str, list[dict[str, Any]]]:
+    """`services`, `jobs` and `worker_pools`: each kind in its own array, one entry shape."""
+    return {
+        section: [service_doc(d) for d in diffs if d.kind == kind]
+        for kind, section in KIND_SECTIONS.items()
+    }
 
 
 def gate_doc(result: GateResult) -> dict[str, Any]:
@@ -221,9 +251,9 @@ def apply_doc(result: ApplyResult) -> dict[str, Any]:
     over."""
     body = environment_doc(result.plan, audit=False)
     body.pop("environment")
-    outcomes = {o.service: o for o in result.outcomes}
-    for service in body["services"]:
-        o = outcomes.get(service["service"])
+    outcomes = {(o.kind, o.service): o for o in result.outcomes}
+    for service in (w for section in KIND_SECTIONS.values() for w in body[section]):
+        o = outcomes.get((service["kind"], service["name"]))
         service["outcome"] = o.outcome.value if o else "unchanged"
         service["revision"] = o.revision if o else None
         service["message"] = o.message if o else None

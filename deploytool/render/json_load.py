@@ -25,10 +25,10 @@ from deploytool.core.diff import (
     ServiceDiff,
     ServiceStatus,
 )
-from deploytool.core.model import EnvVar, SecretRef
+from deploytool.core.model import JOB, KINDS, SERVICE, WORKER_POOL, EnvVar, SecretRef
 from deploytool.core.policy import Violation
 from deploytool.core.reachable import TagRoute
-from deploytool.core.report import EnvironmentReport, ReadError, UnmanagedService
+from deploytool.core.report import EXECUTIONS, EnvironmentReport, ReadError, UnmanagedService
 from deploytool.core.verdict import Status, Verdict
 from deploytool.errors import ExitCode
 
@@ -166,10 +166,24 @@ def load_revision(value: Any, where: str) -> RevisionDrift:
     )
 
 
-def load_service(value: Any, where: str) -> ServiceDiff:
+def _workload_kind(doc: Doc, where: str, default: str, allowed: tuple[str, ...] = KINDS) -> str:
+    """`kind` (added in v2; older reports hold services only, so absent means `default`)."""
+    kind = _optional_text(doc, "kind", where) or default
+    if kind not in allowed:
+        raise DocumentError(_at(where, "kind"), f"{kind!r} is not one of {', '.join(allowed)}")
+    return kind
+
+
+def _workload_name(doc: Doc, where: str) -> str:
+    """`service` (every entry, every kind), else `name`."""
+    return _text(doc, "service" if "service" in doc or "name" not in doc else "name", where)
+
+
+def load_service(value: Any, where: str, kind: str = SERVICE) -> ServiceDiff:
     doc = _mapping(value, where)
     return ServiceDiff(
-        service=_text(doc, "service", where),
+        kind=_workload_kind(doc, where, kind),
+        service=_workload_name(doc, where),
         project=_text(doc, "project", where),
         region=_text(doc, "region", where),
         status=_choice(ServiceStatus, doc, "status", where),
@@ -192,6 +206,8 @@ def load_violation(value: Any, where: str) -> Violation:
         source=_optional_text(doc, "source", where) or "manifest",
         revision=_optional_text(doc, "revision", where),
         tags=_violation_tags(doc, where),
+        kind=_workload_kind(doc, where, SERVICE),
+        execution=_optional_text(doc, "execution", where),
     )
 
 
@@ -209,15 +225,17 @@ def load_error(value: Any, where: str) -> ReadError:
         service=_optional_text(doc, "service", where),
         project=_optional_text(doc, "project", where),
         region=_optional_text(doc, "region", where),
+        kind=_workload_kind(doc, where, SERVICE, (*KINDS, EXECUTIONS)),
     )
 
 
 def load_unmanaged(value: Any, where: str) -> UnmanagedService:
     doc = _mapping(value, where)
     return UnmanagedService(
-        service=_text(doc, "service", where),
+        service=_workload_name(doc, where),
         project=_text(doc, "project", where),
         region=_text(doc, "region", where),
+        kind=_workload_kind(doc, where, SERVICE),
     )
 
 
@@ -244,7 +262,11 @@ def load_environment(value: Any, where: str) -> EnvironmentReport:
     return EnvironmentReport(
         environment=_text(doc, "environment", where),
         verdict=load_verdict(doc, where),
-        services=_items(doc, "services", where, load_service, required=True),
+        services=_items(doc, "services", where, load_service, required=True)
+        + _items(doc, "jobs", where, lambda v, w: load_service(v, w, JOB), required=False)
+        + _items(
+            doc, "worker_pools", where, lambda v, w: load_service(v, w, WORKER_POOL), required=False
+        ),
         violations=_items(doc, "violations", where, load_violation, required=True),
         errors=_items(doc, "errors", where, load_error, required=True),
         unmanaged=_items(doc, "unmanaged", where, load_unmanaged, required=False),

@@ -28,6 +28,8 @@ from deploytool.render.markdown import (
     location,
     status_word,
     value_text,
+    workload_name,
+    workloads,
 )
 from deploytool.render.revisions import revision_kind, revision_share, violation_tags
 
@@ -71,13 +73,13 @@ def _suite(env: Doc, command: str) -> ET.Element:
     for key in ("status", "exit_code"):
         ET.SubElement(props, "property", {"name": key, "value": clean(env.get(key))})
     cases: list[ET.Element] = []
-    services = env.get("services", [])
+    services = workloads(env)
     for service in services:
         cases.append(_service_case(service, base))
     for violation in env.get("violations", []):
         cases.append(_violation_case(violation, base + ".policy"))
     for unmanaged in env.get("unmanaged", []):
-        case = _case(base + ".unmanaged", unmanaged.get("service"))
+        case = _case(base + ".unmanaged", workload_name(unmanaged))
         _out(
             case,
             f"unmanaged: {location(unmanaged)} is read by this environment's audit, but no "
@@ -142,7 +144,7 @@ def change_lines(changes: list[Doc], indent: str = "") -> list[str]:
 
 
 def _service_case(service: Doc, classname: str) -> ET.Element:
-    case = _case(classname, service.get("service"))
+    case = _case(classname, workload_name(service))
     status = str(service.get("status"))
     where = location(service)
     changes = service.get("changes", [])

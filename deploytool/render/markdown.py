@@ -33,12 +33,24 @@ def environment_docs(doc: Doc) -> list[Doc]:
     return [doc]
 
 
+def workloads(env: Doc) -> list[Doc]:
+    """Every workload entry of an environment: services, then jobs, then worker pools."""
+    return [w for section in ("services", "jobs", "worker_pools") for w in env.get(section, [])]
+
+
+def workload_name(entry: Doc) -> str:
+    """`backend`, `job migrate`, `worker pool consumer`: a service keeps its bare name."""
+    kind = entry.get("kind") or "service"
+    name = str(entry.get("name") or entry.get("service"))
+    return name if kind == "service" else f"{kind.replace('_', ' ')} {name}"
+
+
 def read_errors(env: Doc) -> list[Doc]:
     """The environment's read errors, plus any unreadable service they do not already name
     (a hand-built or merged document may carry only the service's own `error`)."""
     errors = list(env.get("errors", []))
     named = {(e.get("service"), e.get("project"), e.get("region")) for e in errors}
-    for s in env.get("services", []):
+    for s in workloads(env):
         if (
             s.get("status") == "error"
             and (s.get("service"), s.get("project"), s.get("region")) not in named
@@ -76,7 +88,7 @@ def drifted(service: Doc) -> bool:
 
 
 def counts(env: Doc) -> dict[str, int]:
-    services = env.get("services", [])
+    services = workloads(env)
     return {
         "services": len(services),
         "in_sync": sum(1 for s in services if s.get("status") == "in_sync"),
@@ -195,8 +207,8 @@ def _environment(env: Doc) -> list[str]:
     # By the exit-code precedence: policy (4), then what could not be read (5), then drift (3).
     lines += _violations(env.get("violations", []))
     lines += _errors(read_errors(env))
-    lines += _drift([s for s in env.get("services", []) if drifted(s)])
-    lines += _not_ready([s for s in env.get("services", []) if s.get("not_ready")])
+    lines += _drift([s for s in workloads(env) if drifted(s)])
+    lines += _not_ready([s for s in workloads(env) if s.get("not_ready")])
     lines += _unmanaged(env.get("unmanaged", []))
     warnings = env.get("warnings", [])
     if warnings:
@@ -247,7 +259,7 @@ def _drift(services: list[Doc]) -> list[str]:
         "|---|---|---|---|---|---|",
     ]
     for s in services:
-        name = code(s.get("service"), table=True)
+        name = code(workload_name(s), table=True)
         if s.get("status") == "missing":
             name += " (not live)"
         groups = [(name, s.get("changes", []))]
@@ -279,7 +291,7 @@ def _not_ready(services: list[Doc]) -> list[str]:
         return []
     lines = [f"#### ⚠️ Latest revision not ready ({len(services)})", ""]
     lines += [
-        f"- {code(s.get('service'))} ({text(location(s))}): {text(s.get('not_ready'))}"
+        f"- {code(workload_name(s))} ({text(location(s))}): {text(s.get('not_ready'))}"
         for s in services
     ]
     return [*lines, ""]
@@ -288,7 +300,7 @@ def _not_ready(services: list[Doc]) -> list[str]:
 def _unmanaged(unmanaged: list[Doc]) -> list[str]:
     if not unmanaged:
         return []
-    items = [f"- {code(u.get('service'))} ({text(location(u))})" for u in unmanaged]
+    items = [f"- {code(workload_name(u))} ({text(location(u))})" for u in unmanaged]
     if len(unmanaged) <= 10:
         return [f"#### Unmanaged services ({len(unmanaged)})", "", *items, ""]
     # Long lists fold away; a blank line after <summary> lets GitHub render the Markdown inside.

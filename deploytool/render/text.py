@@ -19,7 +19,7 @@ from deploytool.core.diff import (
     ServiceDiff,
     ServiceStatus,
 )
-from deploytool.core.model import EnvVar
+from deploytool.core.model import JOB, KIND_SECTIONS, SERVICE, WORKER_POOL, EnvVar, workload_label
 from deploytool.core.policy import Violation
 from deploytool.core.reachable import share_text
 from deploytool.core.report import EnvironmentReport
@@ -114,7 +114,7 @@ def _change_row(change: EnvChange) -> tuple[str, str, str, str]:
 
 
 def service_block(diff: ServiceDiff, rich_mode: bool) -> list[object]:
-    head = Text(f"{shown(diff.service)} ", "bold")
+    head = Text(f"{shown(workload_label(diff.kind, diff.service))} ", "bold")
     head.append(f"({shown(diff.project)}/{shown(diff.region)}) ", "dim")
     head.append(diff.status.value.replace("_", " "), SERVICE_STYLE[diff.status])
     out: list[object] = [head]
@@ -163,8 +163,14 @@ def summary_line(report: EnvironmentReport) -> Text:
     for diff in report.services:
         counts[diff.status] += 1
         changes += len(diff.changes) + sum(len(r.changes) for r in diff.revisions)
+    kinds = [d.kind for d in report.services]
+    others = "".join(
+        f", {kinds.count(kind)} {KIND_SECTIONS[kind].replace('_', ' ')}"
+        for kind in (JOB, WORKER_POOL)
+        if kind in kinds
+    )
     return Text(
-        f"{len(report.services)} services: {counts[ServiceStatus.IN_SYNC]} in sync, "
+        f"{kinds.count(SERVICE)} services{others}: {counts[ServiceStatus.IN_SYNC]} in sync, "
         f"{counts[ServiceStatus.DRIFT]} drifted ({changes} changes), "
         f"{counts[ServiceStatus.MISSING]} missing, {counts[ServiceStatus.ERROR]} unreadable; "
         f"{len(report.violations)} policy violations"
@@ -182,9 +188,10 @@ def environment_block(
     out += violation_lines(report.violations)
     for error in report.errors:
         if error.service is None:
+            what = "" if error.kind == SERVICE else f"{error.kind.replace('_', ' ')}s in "
             out.append(
                 Text(
-                    f"! could not read {shown(error.project)}/{shown(error.region)}: "
+                    f"! could not read {what}{shown(error.project)}/{shown(error.region)}: "
                     f"{shown(error.message)}",
                     "red",
                 )
@@ -192,9 +199,12 @@ def environment_block(
     for diff in report.services:
         out += service_block(diff, rich_mode)
     if report.unmanaged:
-        out.append(Text(f"unmanaged services ({len(report.unmanaged)}):", "bold"))
+        out.append(Text(f"unmanaged workloads ({len(report.unmanaged)}):", "bold"))
         out += [
-            Text(f"  ? {shown(u.service)} ({shown(u.project)}/{shown(u.region)})")
+            Text(
+                f"  ? {shown(workload_label(u.kind, u.service))} "
+                f"({shown(u.project)}/{shown(u.region)})"
+            )
             for u in report.unmanaged
         ]
     out += [Text(""), summary_line(report)]

@@ -87,7 +87,13 @@ def test_unmanaged_service_with_leakage_in_production(emulator, cli, cfg):
     assert result.exit_code == 4
     envs = {e["environment"]: e for e in doc["environments"]}
     assert envs["production"]["unmanaged"] == [
-        {"service": "legacy-admin", "project": "p-prod", "region": "us-central1"}
+        {
+            "kind": "service",
+            "name": "legacy-admin",
+            "service": "legacy-admin",
+            "project": "p-prod",
+            "region": "us-central1",
+        }
     ]
     assert [(v["service"], v["variable"]) for v in envs["production"]["violations"]] == [
         ("legacy-admin", "E2E_OAUTH_SIMULATION_KEY")
@@ -162,9 +168,13 @@ def test_extra_regions_are_listed_for_unmanaged_services(emulator, cli, cfg):
     result, doc = audit_json(cli, cfg, emulator, "--region", "asia-east1")
     assert result.exit_code == 4
     prod = next(e for e in doc["environments"] if e["environment"] == "production")
-    assert {"service": "forgotten", "project": "p-prod", "region": "asia-east1"} in prod[
-        "unmanaged"
-    ]
+    assert {
+        "kind": "service",
+        "name": "forgotten",
+        "service": "forgotten",
+        "project": "p-prod",
+        "region": "asia-east1",
+    } in prod["unmanaged"]
 
 
 def test_requests_grow_with_pages_not_services(emulator, cli, cfg):
@@ -175,12 +185,17 @@ def test_requests_grow_with_pages_not_services(emulator, cli, cfg):
     result, _ = audit_json(cli, cfg, emulator)
     assert result.exit_code == 0
     paths = sorted(r.path for r in emulator.requests)
+    # One list per kind per location (and the executions wildcard, read because production
+    # is protected): never one request per service.
+    lists = ("services", "jobs", "workerPools", "jobs/-/executions")
     assert paths == sorted(
-        [
-            "/v2/projects/p-prod/locations/europe-west1/services",
-            "/v2/projects/p-prod/locations/us-central1/services",
-            "/v2/projects/p-staging/locations/us-central1/services",
-        ]
+        f"/v2/projects/{where}/{what}"
+        for where in (
+            "p-prod/locations/europe-west1",
+            "p-prod/locations/us-central1",
+            "p-staging/locations/us-central1",
+        )
+        for what in lists
     )
 
 

@@ -178,8 +178,10 @@ def test_pagination_lists_hundreds_of_services_with_few_requests(emulator, cli, 
     assert [c["name"] for c in worker["changes"]] == ["EXTRA"]
     methods = [(r.method, r.path.count("/")) for r in emulator.requests]
     assert all(m == "GET" for m, _ in methods)
-    assert len(emulator.requests) == 2, "622 services at 500 a page: two list calls, no gets"
-    assert all(r.path.endswith("/services") for r in emulator.requests)
+    services = [r for r in emulator.requests if r.path.endswith("/services")]
+    assert len(services) == 2, "622 services at 500 a page: two list calls, no gets"
+    others = sorted(r.path.rsplit("/", 1)[-1] for r in emulator.requests if r not in services)
+    assert others == ["jobs", "workerPools"], "one list of each other kind, nothing else"
 
 
 def test_two_regions_are_each_listed_once(emulator, cli, configs):
@@ -204,8 +206,9 @@ def test_two_regions_are_each_listed_once(emulator, cli, configs):
     assert by_name["eu-api"]["changes"][0]["live"] == "2"
     paths = sorted(r.path for r in emulator.requests)
     assert paths == [
-        "/v2/projects/p-staging/locations/europe-west1/services",
-        "/v2/projects/p-staging/locations/us-central1/services",
+        f"/v2/projects/p-staging/locations/{region}/{kind}"
+        for region in ("europe-west1", "us-central1")
+        for kind in ("jobs", "services", "workerPools")
     ]
 
 

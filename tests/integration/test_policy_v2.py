@@ -139,9 +139,13 @@ def test_policy_regions_are_read_by_diff_and_audit(cli, configs, emulator):
     assert (violation["service"], violation["variable"]) == ("forgotten", "E2E_TESTING")
     assert audit.exit_code == 4, audit.output
     production = next(e for e in audit.json()["environments"] if e["environment"] == "production")
-    assert {"service": "forgotten", "project": "p-prod", "region": "us-east1"} in production[
-        "unmanaged"
-    ]
+    assert {
+        "kind": "service",
+        "name": "forgotten",
+        "service": "forgotten",
+        "project": "p-prod",
+        "region": "us-east1",
+    } in production["unmanaged"]
 
 
 def test_diff_region_option_reads_another_region(cli, configs, emulator):

@@ -117,3 +117,48 @@ def test_malformed_documents_name_where(mutate, where):
 def test_not_an_object():
     with pytest.raises(DocumentError):
         load_gate([1, 2])
+
+
+def test_jobs_and_worker_pools_round_trip_and_older_reports_still_load():
+    from deploytool.commands.results import GateResult
+    from deploytool.core.diff import ServiceDiff, ServiceStatus
+    from deploytool.core.policy import Violation
+    from deploytool.core.report import EnvironmentReport, ReadError, UnmanagedService
+    from deploytool.core.verdict import Status, verdict_for
+    from deploytool.render.json_doc import gate_doc
+    from deploytool.render.json_load import load_gate
+
+    report = EnvironmentReport(
+        "production",
+        verdict_for(Status.LEAKAGE),
+        services=(
+            ServiceDiff("migrate", "p", "r", ServiceStatus.IN_SYNC, kind="job"),
+            ServiceDiff("web", "p", "r", ServiceStatus.IN_SYNC),
+            ServiceDiff("consumer", "p", "r", ServiceStatus.ERROR, error="x", kind="worker_pool"),
+        ),
+        violations=(
+            Violation(
+                "e2e-leakage",
+                "production",
+                "m",
+                "migrate",
+                "E2E_TESTING",
+                "live",
+                kind="job",
+                execution="migrate-abc",
+            ),
+        ),
+        errors=(ReadError("denied", None, "p", "r", "execution"),),
+        unmanaged=(UnmanagedService("other", "p", "r", "worker_pool"),),
+    )
+    doc = gate_doc(GateResult("audit", (report,), report.verdict))
+    env = doc["environments"][0]
+    assert [j["job"] for j in env["jobs"]] == ["migrate"]
+    assert [w["worker_pool"] for w in env["worker_pools"]] == ["consumer"]
+    assert gate_doc(load_gate(doc)) == doc
+    # An older report: no kind anywhere, services only.
+    for entry in env["services"]:
+        entry.pop("kind"), entry.pop("name")
+    del env["jobs"], env["worker_pools"]
+    loaded = load_gate(doc)
+    assert [d.kind for d in loaded.reports[0].services] == ["service"]

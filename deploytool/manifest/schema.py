@@ -22,6 +22,7 @@ from deploytool.core.model import (
 from deploytool.core.regions import REGION_NAME
 from deploytool.manifest.files import ENVIRONMENT_NAME
 from deploytool.manifest.shape import (
+    LONG_WORKLOAD_NAME,
     MANIFEST,
     POLICY,
     WORKLOAD_KEYS,
@@ -166,12 +167,16 @@ def _value(value: Value) -> dict[str, Any]:
             "additionalProperties": {"type": "string"},
         }
     if isinstance(value, Named):
-        key_pattern = WORKLOAD_NAME if value.key == "workload" else ENVIRONMENT_NAME
+        key_pattern = {
+            "workload": WORKLOAD_NAME,
+            "long_workload": LONG_WORKLOAD_NAME,
+        }.get(value.key, ENVIRONMENT_NAME)
+        is_workload = value.key in ("workload", "long_workload")
         schema = {
             "type": "object",
             "propertyNames": {"type": "string", "pattern": key_pattern.pattern},
             "additionalProperties": (
-                {"$ref": "#/$defs/workload"} if value.key == "workload" else _block(value.entry)
+                {"$ref": "#/$defs/workload"} if is_workload else _block(value.entry)
             ),
         }
         if value.non_empty:

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 
 # Cloud Run's rule for service (and job, worker pool) names.
 WORKLOAD_NAME = re.compile(r"^[a-z](?:[-a-z0-9]{0,47}[a-z0-9])?$")
+# Jobs and worker pools: the same characters, up to 63 (the loader's _NAME_RULES).
+LONG_WORKLOAD_NAME = re.compile(r"^[a-z](?:[-a-z0-9]{0,61}[a-z0-9])?$")
 
 
 @dataclass(frozen=True)
@@ -98,7 +100,7 @@ class Named:
     """A mapping of workload name (or environment name) to a `Block` each."""
 
     entry: Block
-    key: str = "workload"  # "workload" or "environment"
+    key: str = "workload"  # "workload", "long_workload" (jobs, worker pools) or "environment"
     non_empty: bool = True
 
 
@@ -185,8 +187,12 @@ MANIFEST = Block(
         Key("e2e", E2E, "the E2E/test set; only where the policy allows E2E variables"),
         Key("services", Named(WORKLOAD), "Cloud Run services: name -> settings"),
         Key("verify", VERIFY, "what the running app must report (deploytool verify)"),
-        Key("jobs", Named(WORKLOAD), "Cloud Run jobs: name -> settings"),
-        Key("worker_pools", Named(WORKLOAD), "Cloud Run worker pools: name -> settings"),
+        Key("jobs", Named(WORKLOAD, key="long_workload"), "Cloud Run jobs: name -> settings"),
+        Key(
+            "worker_pools",
+            Named(WORKLOAD, key="long_workload"),
+            "Cloud Run worker pools: name -> settings",
+        ),
     ),
     one_of=(WORKLOAD_KEYS,),
 )

@@ -19,6 +19,7 @@ ROUTES = (
     "revisions.list",
     "revisions.get",
     "operations.get",
+    "assets.search",
 )
 
 # The IAM permission Cloud Run names when it refuses a route.
@@ -29,10 +30,11 @@ PERMISSIONS = {
     "revisions.list": "run.revisions.list",
     "revisions.get": "run.revisions.get",
     "operations.get": "run.operations.get",
+    "assets.search": "cloudasset.assets.searchAllResources",
 }
 
 # The routes that answer pages (and so can repeat a page token).
-LIST_ROUTES = ("services.list", "revisions.list")
+LIST_ROUTES = ("services.list", "revisions.list", "assets.search")
 
 _ERROR_MESSAGES = {
     429: "Quota exceeded for quota metric 'Read requests' (injected by the emulator).",

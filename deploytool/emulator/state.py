@@ -17,6 +17,7 @@ from typing import Any
 from google.cloud import run_v2
 from google.longrunning import operations_pb2
 
+from deploytool.emulator.assets import ProjectDirectory
 from deploytool.emulator.errors import ApiError
 from deploytool.emulator.faults import FaultPlan
 from deploytool.emulator.operations import Rollout, operation_message
@@ -57,6 +58,8 @@ class EmulatorState:
         # Seconds a rollout's operation stays not done; Emulator(operation_delay=) sets it.
         self.operation_delay = 0.0
         self._settle_hooks: list[SettleHook] = []
+        # Project numbers, folders and organisations, for the Asset API (assets.py).
+        self.projects = ProjectDirectory()
 
     @classmethod
     def from_dict(cls, data: Any, source: str = "<dict>") -> EmulatorState:
@@ -112,6 +115,12 @@ class EmulatorState:
     def service_names(self) -> list[str]:
         with self._lock:
             return sorted(self._services)
+
+    def workloads(self) -> list[tuple[str, str]]:
+        """(kind, full name) of every workload held, for the Asset API's search. Each kind
+        the emulator holds adds its own here (jobs, worker pools)."""
+        with self._lock:
+            return [("service", name) for name in sorted(self._services)]
 
     def revision_names(self, service: str) -> list[str]:
         with self._lock:

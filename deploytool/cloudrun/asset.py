@@ -80,13 +80,13 @@ class AssetGateway:
         client: Any = None,
         *,
         on_retry: RetryListener | None = None,
-        page_size: int = PAGE_SIZE,
+        page_size: int | None = None,
     ) -> None:
         self.settings = settings
         self._client = client
         self._lock = threading.Lock()
         self._on_retry = on_retry
-        self.page_size = page_size
+        self.page_size = page_size  # None: PAGE_SIZE
 
     @property
     def client(self) -> Any:
@@ -108,7 +108,7 @@ class AssetGateway:
             request = asset_v1.SearchAllResourcesRequest(
                 scope=str(scope),
                 asset_types=sorted(ASSET_TYPES),
-                page_size=self.page_size,
+                page_size=self.page_size or PAGE_SIZE,
                 page_token=token,
             )
             retry = read_retry(left, watch=watch, emulator=bool(self.settings.emulator_host))

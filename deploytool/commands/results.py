@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from deploytool.commands.audit_run import AuditRun
 from deploytool.core.policy import Violation
 from deploytool.core.report import EnvironmentReport
 from deploytool.core.verdict import Verdict
+
+if TYPE_CHECKING:
+    from deploytool.commands.discover import DiscoveryResult
 
 
 @dataclass(frozen=True)
@@ -20,6 +24,7 @@ class GateResult:
     shard: tuple[int, int] | None = None  # (index, count) of a sharded audit
     run: AuditRun | None = None  # an audit's run (None: a diff, or merged older reports)
     warnings: tuple[str, ...] = ()  # about the whole run (the policy), not one environment
+    discovery: DiscoveryResult | None = None  # `audit --discover`: unowned workloads and searches
 
 
 @dataclass(frozen=True)

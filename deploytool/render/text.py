@@ -118,9 +118,7 @@ def service_block(diff: ServiceDiff, rich_mode: bool) -> list[object]:
         out.append(Text(f"  ! {shown(diff.error)}", "red"))
     if diff.not_ready:
         out.append(Text(f"  ! {shown(diff.not_ready)}", "yellow"))
-    groups = [("", diff.changes)] + [
-        (shown(revision_title(r)), r.changes) for r in diff.revisions
-    ]
+    groups = [("", diff.changes)] + [(shown(revision_title(r)), r.changes) for r in diff.revisions]
     for title, changes in groups:
         if not changes:
             continue
@@ -206,6 +204,10 @@ def render_gate(result: GateResult, console: Console | None = None) -> None:
     for report in result.reports:
         parts += environment_block(report, result.command, rich_mode)
         parts.append(Text(""))
+    if result.discovery is not None:
+        from deploytool.render.discovery_text import discovery_block
+
+        parts += [*discovery_block(result.discovery, violation_lines, verdict_line), Text("")]
     if result.command == "audit":
         parts.append(verdict_line("audit", result.verdict))
     emit(console, parts)

@@ -317,3 +317,55 @@ def test_text_markdown_junit_and_annotations_show_unowned_leaks(emulator, cli, c
     xml = junit.read_text()
     assert 'testsuite name="(unowned)"' in xml and "<failure" in xml
     assert "::error title=deploytool (unowned)%3A e2e-leakage::E2E_TESTING" in result.stderr
+
+
+def test_shards_with_discover_merge_without_losing_unowned_findings(emulator, cli, cfg, tmp_path):
+    seed_in_sync(emulator)
+    for i in range(6):
+        put(emulator, "p-shadow", "us-east1", f"svc-{i}", {"E2E_TESTING": "1"} if i == 3 else {})
+    paths = []
+    for index in (0, 1):
+        path = tmp_path / f"shard-{index}.json"
+        result = cli(
+            "audit",
+            "--config-dir",
+            str(cfg),
+            "--discover",
+            "projects/p-shadow",
+            "--shard",
+            f"{index}/2",
+            "--run-id",
+            "r1",
+            "--report",
+            str(path),
+            "-o",
+            "json",
+            emulator=emulator,
+        )
+        assert result.exit_code in (0, 4), result.output
+        paths.append(path)
+    merged = cli("audit", "--merge", str(paths[0]), "--merge", str(paths[1]), "-o", "json")
+    assert merged.exit_code == 4, merged.output
+    doc = merged.json()
+    assert sorted(u["name"] for u in doc["unowned"]) == [f"svc-{i}" for i in range(6)]
+    assert [v["service"] for v in doc["violations"]] == ["svc-3"]
+
+
+def test_merging_a_discover_shard_with_a_plain_one_is_refused(emulator, cli, cfg, tmp_path):
+    seed_in_sync(emulator)
+    first, second = tmp_path / "a.json", tmp_path / "b.json"
+    common = ("audit", "--config-dir", str(cfg), "--run-id", "r1", "-o", "json")
+    cli(
+        *common,
+        "--shard",
+        "0/2",
+        "--discover",
+        "projects/p-x",
+        "--report",
+        str(first),
+        emulator=emulator,
+    )
+    cli(*common, "--shard", "1/2", "--report", str(second), emulator=emulator)
+    merged = cli("audit", "--merge", str(first), "--merge", str(second))
+    assert merged.exit_code == 2, merged.output
+    assert "--discover" in merged.output

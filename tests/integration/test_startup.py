@@ -1,5 +1,5 @@
-"""`deploytool --help` and `validate` must not pay for importing google.cloud.run_v2, nor
-verify's probe libraries (websockets, requests)."""
+"""`deploytool --help` and `validate` must not pay for importing google.cloud.run_v2 or
+google.cloud.asset (discovery's client), nor verify's probe libraries (websockets, requests)."""
 
 from __future__ import annotations
 
@@ -20,7 +20,9 @@ except SystemExit as stop:
     code = stop.code
 else:
     code = 0
-heavy = sorted(m for m in sys.modules if m.startswith("google.cloud.run_v2"))
+heavy = sorted(
+    m for m in sys.modules if m.startswith(("google.cloud.run_v2", "google.cloud.asset"))
+)
 print("RUN_V2_IMPORTED" if heavy else "RUN_V2_NOT_IMPORTED", code, file=sys.stderr)
 probes = sorted(m for m in sys.modules if m.split(".")[0] in ("websockets", "requests"))
 print("PROBES_IMPORTED" if probes else "PROBES_NOT_IMPORTED", probes, file=sys.stderr)
@@ -37,6 +39,7 @@ print("PROBES_IMPORTED" if probes else "PROBES_NOT_IMPORTED", probes, file=sys.s
         ["diff", "--help"],
         ["verify", "--help"],
         ["emulator", "--help"],
+        ["audit", "--help"],
     ],
     ids=[
         "help",
@@ -46,6 +49,7 @@ print("PROBES_IMPORTED" if probes else "PROBES_NOT_IMPORTED", probes, file=sys.s
         "diff-help",
         "verify-help",
         "emulator-help",
+        "audit-help",
     ],
 )
 def test_cheap_commands_leave_run_v2_unimported(args):

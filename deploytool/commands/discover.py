@@ -24,8 +24,8 @@ from deploytool.core.discovery import (
 )
 from deploytool.core.gate import evaluate, verdict_of
 from deploytool.core.model import Manifest
-from deploytool.core.policy import Policy
-from deploytool.core.report import EnvironmentReport, LiveSnapshot, ReadError
+from deploytool.core.policy import Policy, Violation
+from deploytool.core.report import EnvironmentReport, LiveSnapshot, ReadError, UnmanagedService
 from deploytool.errors import UsageError
 
 if TYPE_CHECKING:
@@ -90,12 +90,12 @@ def unowned_report(
     """Check each unowned location as a protected environment with no manifest would be:
     every workload read there is unmanaged, and E2E variables on it are leakage. Evaluated
     one location at a time, so each finding names its project and region."""
-    violations = []
+    violations: list[Violation] = []
     errors = [
         ReadError(f"discovery of {f.scope} failed: {f.message}", None, None, None)
         for f in discovery.failures
     ]
-    unmanaged = []
+    unmanaged: list[UnmanagedService] = []
     found_warnings = list(warnings)
     for project, region in sorted(placed.unowned):
         part = shard_snapshot(snapshot, {(project, region)})

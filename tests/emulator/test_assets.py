@@ -105,7 +105,7 @@ def test_asset_types_filter_and_pages(client, running):
 
 def test_a_denied_scope_is_403(client, running):
     running.faults.deny("organizations/7")
-    with pytest.raises(gexc.Forbidden, match="cloudasset.assets.searchAllResources"):
+    with pytest.raises(gexc.Forbidden, match=r"cloudasset\.assets\.searchAllResources"):
         names(client, "organizations/7")
 
 

@@ -118,7 +118,9 @@ def service_block(diff: ServiceDiff, rich_mode: bool) -> list[object]:
         out.append(Text(f"  ! {shown(diff.error)}", "red"))
     if diff.not_ready:
         out.append(Text(f"  ! {shown(diff.not_ready)}", "yellow"))
-    groups = [("", diff.changes)] + [(shown(revision_title(r)), r.changes) for r in diff.revisions]
+    groups = [("", diff.changes)] + [
+        (shown(revision_title(r)), r.changes) for r in diff.revisions
+    ]
     for title, changes in groups:
         if not changes:
             continue

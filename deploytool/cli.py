@@ -12,7 +12,14 @@ from typing import Annotated, Any
 import typer
 
 from deploytool import __version__
-from deploytool.cli_exec import execute, gate_renderer, gateway_for, say, warn_about
+from deploytool.cli_exec import (
+    asset_gateway_for,
+    execute,
+    gate_renderer,
+    gateway_for,
+    say,
+    warn_about,
+)
 from deploytool.cli_options import (
     DEFAULT_TIMEOUT,
     DEFAULT_WINDOW,
@@ -270,6 +277,15 @@ def audit(
             "new id]; with --merge, the run every report must be of.",
         ),
     ] = None,
+    discover: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--discover",
+            metavar="SCOPE",
+            help="Also audit every (project, region) where Cloud Asset Inventory finds Cloud Run "
+            "workloads in projects/P, folders/F or organizations/O (repeatable).",
+        ),
+    ] = None,
     parallel: Annotated[int, typer.Option(min=1, max=64, help="Concurrent reads.")] = 8,
     config_dir: ConfigDir = Path("configs"),
     output: Output = OutputFormat.text,
@@ -305,6 +321,8 @@ def audit(
                 executions_since=checked_window(executions_since),
                 progress=tick,
                 run=this_run,
+                discover=discover or [],
+                asset=asset_gateway_for(impersonate, timeout) if discover else None,
             )
 
     def render(result: Any) -> None:

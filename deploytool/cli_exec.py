@@ -135,6 +135,17 @@ def gateway_for(impersonate: str | None, timeout: float) -> Any:
     )
 
 
+def asset_gateway_for(impersonate: str | None, timeout: float) -> Any:
+    """Cloud Asset Inventory (`audit --discover`), reached as Cloud Run is."""
+    from deploytool.cloudrun.asset import AssetGateway
+    from deploytool.cloudrun.connect import ConnectionSettings
+
+    return AssetGateway(
+        ConnectionSettings.from_env(impersonate=impersonate, timeout=timeout),
+        on_retry=announce_retry,
+    )
+
+
 def warn_about(result: Any) -> None:
     for report in getattr(result, "reports", ()):
         for warning in report.warnings:

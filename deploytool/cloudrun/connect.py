@@ -99,3 +99,7 @@ def _real_credentials(settings: ConnectionSettings) -> tuple[Any, str]:
         )
         identity = settings.impersonate
     return credentials, str(identity)
+
+
+# Cloud Asset Inventory (asset.py) authenticates exactly as the Cloud Run clients do.
+real_credentials = _real_credentials

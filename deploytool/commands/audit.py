@@ -12,6 +12,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from deploytool.commands.audit_run import AuditRun, start_run
+from deploytool.commands.discover import (
+    DiscoveryResult,
+    discovered_locations,
+    parse_scopes,
+    unowned_report,
+)
 from deploytool.commands.live import read_live, source_of
 from deploytool.commands.results import GateResult
 from deploytool.core.gate import evaluate, verdict_of
@@ -19,12 +25,13 @@ from deploytool.core.model import LiveWorkload, ServiceSpec
 from deploytool.core.policy import Violation
 from deploytool.core.policy_advice import policy_warnings
 from deploytool.core.regions import checked_regions
-from deploytool.core.report import EnvironmentReport, LiveSnapshot
-from deploytool.core.verdict import combine
+from deploytool.core.report import EnvironmentReport, LiveSnapshot, LocationRead
+from deploytool.core.verdict import Verdict, combine
 from deploytool.errors import UsageError
 from deploytool.manifest import read_config
 
 if TYPE_CHECKING:
+    from deploytool.cloudrun.asset import AssetGateway
     from deploytool.cloudrun.gateway import CloudRunGateway
 
 
@@ -84,10 +91,19 @@ def run(
     progress: Progress | None = None,
     run: AuditRun | None = None,
     executions_since: timedelta | None = None,
+    discover: Sequence[str] = (),
+    asset: AssetGateway | None = None,
 ) -> GateResult:
     shard = shard or Shard()
     run = run or start_run()
     regions = checked_regions(extra_regions)
+    scopes = parse_scopes(discover)
+    if scopes and live_from:
+        raise UsageError(
+            "--discover searches Cloud Asset Inventory, which exported files cannot stand in "
+            "for; it cannot be combined with --live-from",
+            "drop --discover for an offline gate, or --live-from to discover live",
+        )
     loaded = read_config(config_dir, list(environments) or None)
     everything = (*loaded.manifests, *loaded.others)
     locations: dict[str, set[tuple[str, str]]] = {}
@@ -97,8 +113,20 @@ def run(
         more = (*loaded.policy.regions_of(manifest.environment), *regions)
         touched |= {(project, region) for project in projects for region in more}
         locations[manifest.environment] = touched
-    every = set().union(*locations.values()) if locations else set()
-    protected = any(loaded.policy.is_protected(m.environment) for m in loaded.manifests)
+    found = None
+    if scopes:
+        if asset is None:
+            raise ValueError("--discover needs an AssetGateway")
+        found = discovered_locations(
+            asset, scopes, loaded.manifests, loaded.others, loaded.policy, parallel=parallel
+        )
+        for env, more_locations in found[1].by_environment.items():
+            locations[env] |= more_locations
+    unowned = set(found[1].unowned) if found else set()
+    every = set().union(unowned, *locations.values())
+    protected = bool(unowned) or any(
+        loaded.policy.is_protected(m.environment) for m in loaded.manifests
+    )
     # One read of each (project, region), shared by the environments that touch it.
     snapshot = read_live(
         gateway,
@@ -131,10 +159,22 @@ def run(
         if shard.count > 1:
             report = _owned_findings(report, manifest.workloads, shard)
         reports.append(report)
+    discovery = None
+    if found is not None:
+        discovery = unowned_report(
+            found[0],
+            found[1],
+            snapshot,
+            loaded.policy,
+            everything,
+            shard_snapshot=lambda snap, wanted: _shard_snapshot(snap, wanted, shard),
+            warnings=found[2],
+        )
     return GateResult(
         command="audit",
         reports=tuple(reports),
-        verdict=combine(r.verdict for r in reports),
+        verdict=combine([*(r.verdict for r in reports), *_verdicts(discovery)]),
+        discovery=discovery,
         shard=(shard.index, shard.count) if shard.count > 1 else None,
         run=run,
         # Said once for the whole audit, not in every environment's report.
@@ -196,6 +236,10 @@ def _owned_findings(
         violations=violations,
         verdict=verdict_of(report.services, violations, report.errors),
     )
+
+
+def _verdicts(discovery: DiscoveryResult | None) -> list[Verdict]:
+    return [discovery.report.verdict] if discovery is not None else []
 
 
 def _warning_of(warning: str, path: str) -> bool:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from deploytool.commands.audit_run import one_run
+from deploytool.commands.discover import DiscoveryResult
 from deploytool.commands.results import GateResult
 from deploytool.core.diff import ServiceDiff
 from deploytool.core.gate import verdict_of
@@ -75,14 +76,43 @@ def merge_reports(paths: Sequence[Path], *, run_id: str | None = None) -> GateRe
             merged.setdefault(report.environment, _Environment()).add(report, path)
     _require_every_shard(shards)
     reports = tuple(env.report(name) for name, env in merged.items())
+    discovery = _merged_discovery(loaded)
     # The policy's warnings are the same in every shard of one run: say them once.
     warnings = tuple(dict.fromkeys(w for _path, shard in loaded for w in shard.warnings))
+    verdicts = [r.verdict for r in reports] + ([discovery.report.verdict] if discovery else [])
     return GateResult(
         command="audit",
         reports=reports,
-        verdict=combine(r.verdict for r in reports),
+        verdict=combine(verdicts),
         run=run,
         warnings=warnings,
+        discovery=discovery,
+    )
+
+
+def _merged_discovery(loaded: Sequence[tuple[Path, GateResult]]) -> DiscoveryResult | None:
+    """`--discover` shards: their unowned findings merged as an environment's are. Shards
+    that disagree on running discovery at all cannot be one run's: refused."""
+    found = [(path, shard.discovery) for path, shard in loaded]
+    with_it = [path for path, d in found if d is not None]
+    if not with_it:
+        return None
+    if len(with_it) != len(found):
+        without = [str(path) for path, d in found if d is None]
+        raise UsageError(
+            f"{', '.join(map(str, with_it))} ran with --discover, {', '.join(without)} did not",
+            "merge the shards of one run: every shard gets the same --discover scopes",
+        )
+    unowned = _Environment()
+    for path, d in found:
+        assert d is not None
+        unowned.add(d.report, path)
+    first = next(d for _path, d in found if d is not None)
+    return DiscoveryResult(
+        scopes=first.scopes,
+        locations=tuple(sorted({loc for _p, d in found if d for loc in d.locations})),
+        kinds=tuple(sorted({k for _p, d in found if d for k in d.kinds})),
+        report=unowned.report(first.report.environment),
     )
 
 

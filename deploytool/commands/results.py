@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from deploytool.commands.audit_run import AuditRun
 from deploytool.core.model import Manifest
 from deploytool.core.policy import Violation
 from deploytool.core.report import EnvironmentReport
 from deploytool.core.verdict import Verdict
+
+if TYPE_CHECKING:
+    from deploytool.commands.discover import DiscoveryResult
 
 
 @dataclass(frozen=True)
@@ -24,6 +28,7 @@ class GateResult:
     # The manifests judged (none for merged reports): SARIF points at their lines.
     manifests: tuple[Manifest, ...] = field(default=(), compare=False)
     source: str = "cloud_run"  # where live state came from: "cloud_run" or "file" (--live-from)
+    discovery: DiscoveryResult | None = None  # `audit --discover`: unowned workloads and searches
 
 
 @dataclass(frozen=True)

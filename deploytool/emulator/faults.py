@@ -27,6 +27,7 @@ ROUTES = (
     "workerPools.get",
     "workerPools.update",
     "workerPools.revisions.get",
+    "assets.search",
 )
 
 # The IAM permission Cloud Run names when it refuses a route.
@@ -45,6 +46,7 @@ PERMISSIONS = {
     "workerPools.get": "run.workerPools.get",
     "workerPools.update": "run.workerPools.update",
     "workerPools.revisions.get": "run.revisions.get",
+    "assets.search": "cloudasset.assets.searchAllResources",
 }
 
 # The routes that answer pages (and so can repeat a page token).
@@ -54,6 +56,7 @@ LIST_ROUTES = (
     "jobs.list",
     "executions.list",
     "workerPools.list",
+    "assets.search",
 )
 UPDATE_ROUTES = ("services.update", "jobs.update", "workerPools.update")
 

@@ -15,11 +15,13 @@ from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from google.cloud import run_v2
+from google.cloud import asset_v1, run_v2
 from google.protobuf import json_format
 from google.protobuf.message import Message
 
 from deploytool.emulator import jobs, worker_pools
+from deploytool.emulator.assets import page_size_of as assets_page_size
+from deploytool.emulator.assets import search_all_resources
 from deploytool.emulator.errors import ApiError
 from deploytool.emulator.resources import encode_page_token, page_size_of
 from deploytool.emulator.rollout import parse_update_mask
@@ -47,6 +49,13 @@ _ROUTES: list[tuple[re.Pattern[str], dict[str, str]]] = [
     (re.compile(rf"^/v2/(?P<resource>{_LOCATION}/operations/[^/:]+)$"), {"GET": "operations.get"}),
     *jobs.ROUTES,
     *worker_pools.ROUTES,
+    # Cloud Asset Inventory (`audit --discover`): the same emulator answers it.
+    (
+        re.compile(
+            r"^/v1/(?P<resource>(?:projects|folders|organizations)/[^/:]+):searchAllResources$"
+        ),
+        {"GET": "assets.search"},
+    ),
 ]
 
 
@@ -118,6 +127,30 @@ def _get_operation(emulator: Emulator, name: str, _q: Mapping[str, str], _b: byt
     return emulator.state.get_operation(name)
 
 
+def _search_assets(emulator: Emulator, scope: str, query: Mapping[str, str], _: bytes) -> Message:
+    page = search_all_resources(
+        emulator.state.workloads(),
+        emulator.state.projects,
+        scope,
+        query.getlist("assetTypes") if isinstance(query, Query) else [],
+        assets_page_size(query.get("pageSize")),
+        query.get("pageToken"),
+    )
+    return asset_v1.SearchAllResourcesResponse.pb(page)
+
+
+class Query(dict[str, str]):
+    """The query string: one value per name (the last, as before), and every value of a
+    repeated name (`assetTypes=A&assetTypes=B`) through getlist()."""
+
+    def __init__(self, pairs: list[tuple[str, str]]) -> None:
+        super().__init__(pairs)
+        self._pairs = pairs
+
+    def getlist(self, name: str) -> list[str]:
+        return [value for key, value in self._pairs if key == name]
+
+
 def _race(emulator: Emulator, service: str) -> None:
     """A concurrent deploy lands first, so the update about to run carries a stale etag."""
     with contextlib.suppress(ApiError):  # no service: the update answers for itself
@@ -132,7 +165,7 @@ def _race(emulator: Emulator, service: str) -> None:
 def _repeat_page_token(page: Any, asked: str | None) -> None:
     """The fault: the next page is the one just asked for. The first page names the page
     after its last item, a valid token, whose answer then names itself again."""
-    fields = ("services", "revisions", "jobs", "executions", "worker_pools")
+    fields = ("services", "revisions", "jobs", "executions", "worker_pools", "results")
     items = next((list(getattr(page, f)) for f in fields if getattr(page, f, None)), [])
     page.next_page_token = asked or encode_page_token(items[-1].name if items else "")
 
@@ -146,6 +179,7 @@ _HANDLERS: dict[str, Handler] = {
     "operations.get": _get_operation,
     **jobs.HANDLERS,
     **worker_pools.HANDLERS,
+    "assets.search": _search_assets,
 }
 
 
@@ -221,7 +255,7 @@ class EmulatorRequestHandler(BaseHTTPRequestHandler):
         emulator = self.emulator
         url = urlsplit(self.path)
         path = unquote(url.path)
-        query = dict(parse_qsl(url.query, keep_blank_values=True))
+        query = Query(parse_qsl(url.query, keep_blank_values=True))
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         emulator.record_request(self.command, path, query)
         if emulator.latency > 0:

@@ -106,6 +106,10 @@ class JobStore:
             self._executions[execution.name] = execution
             return _copy(execution)
 
+    def names(self) -> list[str]:
+        with self._lock:
+            return sorted(self._jobs)
+
     def get_job(self, name: str) -> run_v2.Job | None:
         with self._lock:
             job = self._jobs.get(name)

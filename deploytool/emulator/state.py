@@ -17,6 +17,7 @@ from typing import Any
 from google.cloud import run_v2
 from google.longrunning import operations_pb2
 
+from deploytool.emulator.assets import ProjectDirectory
 from deploytool.emulator.errors import ApiError
 from deploytool.emulator.faults import FaultPlan
 from deploytool.emulator.jobs import JobStore
@@ -62,6 +63,8 @@ class EmulatorState:
         # The other kinds, each in its own module, under the same lock.
         self.jobs = JobStore(self._lock)
         self.worker_pools = WorkerPoolStore(self._lock, self._rng)
+        # Project numbers, folders and organisations, for the Asset API (assets.py).
+        self.projects = ProjectDirectory()
 
     @classmethod
     def from_dict(cls, data: Any, source: str = "<dict>") -> EmulatorState:
@@ -117,6 +120,16 @@ class EmulatorState:
     def service_names(self) -> list[str]:
         with self._lock:
             return sorted(self._services)
+
+    def workloads(self) -> list[tuple[str, str]]:
+        """(kind, full name) of every workload held, for the Asset API's search."""
+        with self._lock:
+            services = [("service", name) for name in sorted(self._services)]
+        return [
+            *services,
+            *(("job", name) for name in self.jobs.names()),
+            *(("worker_pool", name) for name in self.worker_pools.names()),
+        ]
 
     def revision_names(self, service: str) -> list[str]:
         with self._lock:

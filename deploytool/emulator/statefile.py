@@ -31,6 +31,10 @@ faults:              # optional
   errors: [{route: services.list, status: 503, rate: 0.2}]
   drop: [{route: services.get, rate: 0.1}]
   repeat_page_token: [services.list]            # the next page token never changes
+projects:            # optional: where projects sit, for the Asset API (`audit --discover`)
+  p-prod: {number: "123", folder: folders/42, organization: organizations/7}
+  # `folders: [folders/43, folders/42]` for nested folders (nearest first); an unlisted
+  # project gets a number derived from its id and belongs to no folder or organisation
 ```
 """
 
@@ -46,11 +50,20 @@ import yaml
 from google.cloud import run_v2
 from google.protobuf import json_format
 
+from deploytool.emulator.assets import ProjectDirectory
 from deploytool.emulator.errors import StateFileError
 from deploytool.emulator.faults import FaultPlan
 from deploytool.emulator.state import EmulatorState
 
-_TOP_LEVEL_KEYS = {"services", "revisions", "jobs", "executions", "worker_pools", "faults"}
+_TOP_LEVEL_KEYS = {
+    "services",
+    "revisions",
+    "jobs",
+    "executions",
+    "worker_pools",
+    "faults",
+    "projects",
+}
 _FAULT_KEYS = {"seed", "fail_rollout", "deny", "errors", "drop", "repeat_page_token"}
 
 
@@ -89,7 +102,7 @@ def state_from_dict(data: Any, source: str = "<dict>") -> EmulatorState:
         raise StateFileError(
             source,
             f"unknown key(s) {', '.join(unknown)}; expected services, revisions, jobs, "
-            "executions, worker_pools, faults",
+            "executions, worker_pools, faults, projects",
         )
     faults = _mapping(data.get("faults"), "faults", source)
     unknown = sorted(set(map(str, faults)) - _FAULT_KEYS)
@@ -101,6 +114,12 @@ def state_from_dict(data: Any, source: str = "<dict>") -> EmulatorState:
         raise StateFileError(source, f"faults: {exc}") from exc
     seed = faults.get("seed", 0)
     state = EmulatorState(seed=seed if isinstance(seed, int) else 0, faults=plan)
+    try:
+        state.projects = ProjectDirectory.from_dict(
+            _mapping(data.get("projects"), "projects", source)
+        )
+    except ValueError as exc:
+        raise StateFileError(source, str(exc)) from exc
 
     for index, item in enumerate(_list(data.get("revisions"), "revisions", source)):
         where = f"revisions[{index}]"

@@ -172,6 +172,10 @@ class WorkerPoolStore:
 
     # -- API operations -------------------------------------------------------------------
 
+    def names(self) -> list[str]:
+        with self._lock:
+            return sorted(self._pools)
+
     def list_worker_pools(
         self, parent: str, size: int, token: str | None
     ) -> run_v2.ListWorkerPoolsResponse:

@@ -15,6 +15,7 @@ from deploytool.core.report import EnvironmentReport, ReadError
 from deploytool.errors import DeployToolError, ManifestError
 from deploytool.redaction import scrub, scrub_document, shown_value
 from deploytool.render import json_style
+from deploytool.render.discovery_doc import discovery_fields
 from deploytool.render.escape import json_text
 
 SCHEMA_VERSION = 1
@@ -184,6 +185,8 @@ def _gate_doc(result: GateResult) -> dict[str, Any]:
             "environments": [environment_doc(r, audit=True) for r in result.reports],
             "warnings": list(result.warnings),
         }
+        if result.discovery is not None:
+            doc.update(discovery_fields(result.discovery, violation_doc, error_doc))
         if result.shard is not None:
             # Lets `audit --merge` prove every shard is there before it says "in sync".
             doc["shard"] = {"index": result.shard[0], "count": result.shard[1]}

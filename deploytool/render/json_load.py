@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from deploytool.commands.audit_run import AuditRun, parse_timestamp
+from deploytool.commands.discover import DiscoveryResult
 from deploytool.commands.results import GateResult
 from deploytool.core.diff import (
     ChangeKind,
@@ -31,6 +32,7 @@ from deploytool.core.reachable import TagRoute
 from deploytool.core.report import EXECUTIONS, EnvironmentReport, ReadError, UnmanagedService
 from deploytool.core.verdict import Status, Verdict
 from deploytool.errors import ExitCode
+from deploytool.render.discovery_doc import unowned_environment
 
 T = TypeVar("T")
 Doc = dict[str, Any]
@@ -295,7 +297,31 @@ def load_gate(value: Any) -> GateResult:
     run = load_run(doc) if command == "audit" else None
     warnings = _items(doc, "warnings", "", _warning, required=False) if command == "audit" else ()
     return GateResult(
-        command=command, reports=reports, verdict=verdict, shard=shard, run=run, warnings=warnings
+        command=command,
+        reports=reports,
+        verdict=verdict,
+        shard=shard,
+        run=run,
+        warnings=warnings,
+        discovery=load_discovery(doc),
+    )
+
+
+def load_discovery(doc: Doc) -> DiscoveryResult | None:
+    """The `--discover` keys (`unowned`, `violations`, `discovery`), None when absent."""
+    part = unowned_environment(doc)
+    if part is None:
+        return None
+    found = _mapping(doc["discovery"], "discovery")
+    locations = tuple(
+        (_text(loc, "project", "discovery.locations"), _text(loc, "region", "discovery.locations"))
+        for loc in (_mapping(x, "discovery.locations") for x in found.get("locations", []))
+    )
+    return DiscoveryResult(
+        scopes=tuple(str(s) for s in found.get("scopes", [])),
+        locations=locations,
+        kinds=tuple(str(k) for k in found.get("kinds", [])),
+        report=load_environment(part, "discovery"),
     )
 
 

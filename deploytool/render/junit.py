@@ -82,7 +82,10 @@ def _suite(env: Doc, command: str) -> ET.Element:
         case = _case(base + ".unmanaged", workload_name(unmanaged))
         _out(
             case,
-            f"unmanaged: {location(unmanaged)} is read by this environment's audit, but no "
+            f"unowned: {location(unmanaged)} is in a project no environment owns; checked as "
+            "protected"
+            if env.get("unowned") is True
+            else f"unmanaged: {location(unmanaged)} is read by this environment's audit, but no "
             f"manifest manages {unmanaged.get('service')}",
         )
         cases.append(case)

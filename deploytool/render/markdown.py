@@ -13,6 +13,7 @@ from typing import Any
 
 from deploytool.commands.results import GateResult
 from deploytool.redaction import scrub
+from deploytool.render.discovery_doc import unowned_environment
 from deploytool.render.escape import escape_document
 from deploytool.render.json_doc import gate_doc
 from deploytool.render.revisions import revision_share, violation_tags
@@ -29,7 +30,8 @@ _MD_SPECIAL = set("\\`*_[]<>|~#!")
 def environment_docs(doc: Doc) -> list[Doc]:
     """The per-environment parts of an `audit` document, or the one of a `diff` document."""
     if doc.get("command") == "audit":
-        return list(doc.get("environments", []))
+        unowned = unowned_environment(doc)  # `--discover`: shown as one more part
+        return list(doc.get("environments", [])) + ([unowned] if unowned else [])
     return [doc]
 
 
@@ -209,7 +211,7 @@ def _environment(env: Doc) -> list[str]:
     lines += _errors(read_errors(env))
     lines += _drift([s for s in workloads(env) if drifted(s)])
     lines += _not_ready([s for s in workloads(env) if s.get("not_ready")])
-    lines += _unmanaged(env.get("unmanaged", []))
+    lines += _unmanaged(env.get("unmanaged", []), env.get("unowned") is True)
     warnings = env.get("warnings", [])
     if warnings:
         lines += [f"#### Warnings ({len(warnings)})", ""]
@@ -297,16 +299,21 @@ def _not_ready(services: list[Doc]) -> list[str]:
     return [*lines, ""]
 
 
-def _unmanaged(unmanaged: list[Doc]) -> list[str]:
+def _unmanaged(unmanaged: list[Doc], unowned: bool = False) -> list[str]:
     if not unmanaged:
         return []
     items = [f"- {code(workload_name(u))} ({text(location(u))})" for u in unmanaged]
+    title = (
+        "Unowned workloads (no environment owns their project)"
+        if unowned
+        else "Unmanaged services"  # the title CI dashboards know; jobs and pools are listed too
+    )
     if len(unmanaged) <= 10:
-        return [f"#### Unmanaged services ({len(unmanaged)})", "", *items, ""]
+        return [f"#### {title} ({len(unmanaged)})", "", *items, ""]
     # Long lists fold away; a blank line after <summary> lets GitHub render the Markdown inside.
     return [
         "<details>",
-        f"<summary>Unmanaged services ({len(unmanaged)})</summary>",
+        f"<summary>{title} ({len(unmanaged)})</summary>",
         "",
         *items,
         "",

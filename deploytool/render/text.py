@@ -218,6 +218,10 @@ def render_gate(result: GateResult, console: Console | None = None) -> None:
     for report in result.reports:
         parts += environment_block(report, result.command, rich_mode)
         parts.append(Text(""))
+    if result.discovery is not None:
+        from deploytool.render.discovery_text import discovery_block
+
+        parts += [*discovery_block(result.discovery, violation_lines, verdict_line), Text("")]
     if result.command == "audit":
         parts.append(verdict_line("audit", result.verdict))
     emit(console, parts)

@@ -1,6 +1,7 @@
-"""`deploytool --help` and `validate` must not pay for importing google.cloud.run_v2, nor
-verify's probe libraries (websockets, requests); and no command pays for detect-secrets
-(measured and not chosen: docs/PERFORMANCE.md, "Redaction")."""
+"""`deploytool --help` and `validate` must not pay for importing google.cloud.run_v2 or
+google.cloud.asset (discovery's client), nor verify's probe libraries (websockets, requests);
+and no command pays for detect-secrets (measured and not chosen: docs/PERFORMANCE.md,
+"Redaction")."""
 
 from __future__ import annotations
 
@@ -21,7 +22,9 @@ except SystemExit as stop:
     code = stop.code
 else:
     code = 0
-heavy = sorted(m for m in sys.modules if m.startswith("google.cloud.run_v2"))
+heavy = sorted(
+    m for m in sys.modules if m.startswith(("google.cloud.run_v2", "google.cloud.asset"))
+)
 print("RUN_V2_IMPORTED" if heavy else "RUN_V2_NOT_IMPORTED", code, file=sys.stderr)
 probes = sorted(m for m in sys.modules if m.split(".")[0] in ("websockets", "requests"))
 print("PROBES_IMPORTED" if probes else "PROBES_NOT_IMPORTED", probes, file=sys.stderr)
@@ -46,6 +49,7 @@ print("JSONSCHEMA_IMPORTED" if checkers else "JSONSCHEMA_NOT_IMPORTED", checkers
         ["schema", "manifest"],
         ["schema", "--help"],
         ["validate", "--config-dir", str(ROOT / "configs"), "--sarif", "/dev/null"],
+        ["audit", "--help"],
     ],
     ids=[
         "help",
@@ -58,6 +62,7 @@ print("JSONSCHEMA_IMPORTED" if checkers else "JSONSCHEMA_NOT_IMPORTED", checkers
         "schema",
         "schema-help",
         "validate-sarif",
+        "audit-help",
     ],
 )
 def test_cheap_commands_leave_run_v2_unimported(args):

@@ -19,6 +19,8 @@ ROUTES = (
     "revisions.list",
     "revisions.get",
     "operations.get",
+    "operations.list",
+    "operations.wait",
 )
 
 # The IAM permission Cloud Run names when it refuses a route.
@@ -29,6 +31,8 @@ PERMISSIONS = {
     "revisions.list": "run.revisions.list",
     "revisions.get": "run.revisions.get",
     "operations.get": "run.operations.get",
+    "operations.list": "run.operations.list",
+    "operations.wait": "run.operations.get",
 }
 
 # The routes that answer pages (and so can repeat a page token).

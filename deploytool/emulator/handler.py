@@ -269,6 +269,7 @@ class EmulatorRequestHandler(BaseHTTPRequestHandler):
             time.sleep(emulator.latency)
         # The client asks for `$alt=json;enum-encoding=int`; honour it as Google does.
         int_enums = "enum-encoding=int" in query.get("$alt", "")
+        route = ""
         try:
             route, resource = match_route(self.command, path)
             decision = emulator.state.faults.decide(route, resource)
@@ -282,9 +283,13 @@ class EmulatorRequestHandler(BaseHTTPRequestHandler):
             message = _HANDLERS[route](emulator, resource, query, body)
             if decision is not None and decision.kind == "repeat_page_token":
                 _repeat_page_token(message, query.get("pageToken"), resource)
-            self._answer(200, _encode(message, int_enums))
+            payload = _encode(message, int_enums)
+            emulator.record_response(route, 200, payload, int_enums)
+            self._answer(200, payload)
         except ApiError as exc:
-            self._answer(exc.http_code, json.dumps(exc.to_json()))
+            payload = json.dumps(exc.to_json())
+            emulator.record_response(route, exc.http_code, payload, int_enums)
+            self._answer(exc.http_code, payload)
         except Exception as exc:  # the emulator must answer, not hang the client
             traceback.print_exc(file=sys.stderr)
             error = ApiError(500, f"Cloud Run emulator internal error: {exc!r}")

@@ -45,4 +45,4 @@ def test_a_latest_entry_without_a_revision_is_the_latest_ready_one() -> None:
     # Fail closed: with a failed rollout the latest ready revision is not the template's,
     # and it must still be read.
     live = service_from_proto(service(run_v2.TrafficTargetStatus(type_=LATEST, percent=100)))
-    assert live.traffic == (TrafficShare("svc-00002-new", 100),)
+    assert live.traffic == (TrafficShare("svc-00002-new", 100, follows_latest=True),)

@@ -45,18 +45,15 @@ def condition(
     reason: int = 0,
     revision_reason: int = 0,
 ) -> run_v2.Condition:
-    failed = state == Ready.CONDITION_FAILED
-    made = run_v2.Condition(
-        type_=type_,
-        state=state,
-        message=message,
-        last_transition_time=now(),
-        severity=Severity.ERROR if failed else Severity.INFO,
-    )
+    made = run_v2.Condition(type_=type_, state=state, message=message, last_transition_time=now())
+    if state == Ready.CONDITION_FAILED:
+        # Condition.severity: "How to interpret failures of this condition"; Cloud Run leaves
+        # it out of conditions that did not fail.
+        made.severity = Severity.ERROR
     if reason:
-        made.reason = reason
+        made.reason = Common(reason)
     elif revision_reason:
-        made.revision_reason = revision_reason
+        made.revision_reason = RevisionReason(revision_reason)
     return made
 
 
@@ -75,8 +72,12 @@ def revision_ready() -> list[run_v2.Condition]:
 
 def revision_deploying() -> list[run_v2.Condition]:
     return [
-        condition(READY, Ready.CONDITION_RECONCILING, "Deploying revision.",
-                  revision_reason=RevisionReason.PENDING),
+        condition(
+            READY,
+            Ready.CONDITION_RECONCILING,
+            "Deploying revision.",
+            revision_reason=RevisionReason.PENDING,
+        ),
     ]
 
 
@@ -109,8 +110,9 @@ def service_ready(service: run_v2.Service) -> None:
 
 def service_reconciling(service: run_v2.Service, message: str = "Deploying revision.") -> None:
     waiting = Common.WAITING_FOR_OPERATION
-    service.terminal_condition = condition(READY, Ready.CONDITION_RECONCILING, message,
-                                           reason=waiting)
+    service.terminal_condition = condition(
+        READY, Ready.CONDITION_RECONCILING, message, reason=waiting
+    )
     service.conditions = [
         condition(ROUTES_READY, Ready.CONDITION_RECONCILING, message, reason=waiting),
         condition(CONFIGURATIONS_READY, Ready.CONDITION_RECONCILING, message, reason=waiting),

@@ -55,12 +55,11 @@ def apply_template_defaults(template: run_v2.RevisionTemplate) -> None:
         for key, value in DEFAULT_LIMITS.items():
             if key not in limits:
                 limits[key] = value
-        if index == 0 and not has_port:
-            # Only one container may take requests; with sidecars the caller must say which.
-            if len(containers) == 1:
-                container.ports = [
-                    run_v2.ContainerPort(name=DEFAULT_PORT_NAME, container_port=DEFAULT_PORT)
-                ]
+        # Only one container may take requests; with sidecars the caller must say which.
+        if index == 0 and not has_port and len(containers) == 1:
+            container.ports = [
+                run_v2.ContainerPort(name=DEFAULT_PORT_NAME, container_port=DEFAULT_PORT)
+            ]
         for port in container.ports:
             port.name = port.name or DEFAULT_PORT_NAME
             port.container_port = port.container_port or DEFAULT_PORT
@@ -89,9 +88,7 @@ def container_statuses(revision: run_v2.Revision) -> list[dict[str, str]]:
     """Revision.containerStatuses (REST reference: "ContainerStatus holds the information of
     container name and image digest value"). google-cloud-run's Revision message has no such
     field yet, so the HTTP layer adds it to the JSON (that client ignores unknown fields)."""
-    return [
-        {"name": c.name, "imageDigest": image_digest(c.image)} for c in revision.containers
-    ]
+    return [{"name": c.name, "imageDigest": image_digest(c.image)} for c in revision.containers]
 
 
 def check_reserved_keys(

@@ -36,7 +36,12 @@ def error_info(
     reason: str, metadata: Mapping[str, str] | None = None, domain: str = DOMAIN
 ) -> dict[str, object]:
     """A google.rpc.ErrorInfo as it appears in a JSON error body (an `Any` with `@type`)."""
-    return {"@type": ERROR_INFO, "reason": reason, "domain": domain, "metadata": dict(metadata or {})}
+    return {
+        "@type": ERROR_INFO,
+        "reason": reason,
+        "domain": domain,
+        "metadata": dict(metadata or {}),
+    }
 
 
 class ApiError(Exception):

@@ -271,7 +271,9 @@ def page_size_of(raw: str | None) -> int:
         size = int(raw or 0)
     except ValueError as exc:
         raise ApiError.invalid(
-            f"Invalid pageSize: {raw!r}", reason="INVALID_PAGE_SIZE", metadata={"pageSize": str(raw)}
+            f"Invalid pageSize: {raw!r}",
+            reason="INVALID_PAGE_SIZE",
+            metadata={"pageSize": str(raw)},
         ) from exc
     if size < 0:
         raise ApiError.invalid(

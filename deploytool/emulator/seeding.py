@@ -72,7 +72,9 @@ def complete_service(
     for target in service.traffic:
         # A seed may leave the type out (the API refuses that): it follows from the target.
         if not target.type_:
-            target.type_ = REVISION if target.revision else LATEST
+            target.type_ = run_v2.TrafficTargetAllocationType(
+                REVISION if target.revision else LATEST
+            )
     apply_service_defaults(service)
     try:
         check_traffic_tags(service.traffic)

@@ -4,9 +4,8 @@ a revision nor reports one it did not make."""
 
 from __future__ import annotations
 
-from google.cloud import run_v2
-
 import pytest
+from google.cloud import run_v2
 
 from deploytool.cloudrun.connect import ConnectionSettings
 from deploytool.cloudrun.gateway import CloudRunGateway

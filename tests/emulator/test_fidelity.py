@@ -71,7 +71,9 @@ CHANGES: list[tuple[Callable[[run_v2.Service], None], bool, bool]] = [
 ]
 
 
-@pytest.mark.parametrize(("change", "cuts", "moves"), CHANGES, ids=lambda v: getattr(v, "__name__", v))
+@pytest.mark.parametrize(
+    ("change", "cuts", "moves"), CHANGES, ids=lambda v: getattr(v, "__name__", v)
+)
 def test_only_a_template_change_cuts_a_revision(
     state: EmulatorState,
     services: run_v2.ServicesClient,

@@ -109,7 +109,11 @@ def check(value: Any, schema: dict[str, Any], path: str, int_enums: bool) -> lis
     if kind == "array":
         if not isinstance(value, list):
             return [f"{path}: expected a list, got {value!r}"]
-        return [p for i, item in enumerate(value) for p in check(item, schema["items"], f"{path}[{i}]", int_enums)]
+        return [
+            p
+            for i, item in enumerate(value)
+            for p in check(item, schema["items"], f"{path}[{i}]", int_enums)
+        ]
     if kind == "string":
         return _check_string(value, schema, path, int_enums)
     if kind == "integer":
@@ -157,7 +161,7 @@ def _check_any(value: dict[str, Any], path: str, int_enums: bool) -> list[str]:
 def _check_string(value: Any, schema: dict[str, Any], path: str, int_enums: bool) -> list[str]:
     if "enum" in schema:
         if int_enums:
-            ok = isinstance(value, int) and 0 <= value
+            ok = isinstance(value, int) and value >= 0
             return [] if ok else [f"{path}: expected an enum number, got {value!r}"]
         ok = value in schema["enum"]
         return [] if ok else [f"{path}: {value!r} is not one of {schema['enum']}"]

@@ -49,7 +49,7 @@ def condition(
     if state == Ready.CONDITION_FAILED:
         # Condition.severity: "How to interpret failures of this condition"; Cloud Run leaves
         # it out of conditions that did not fail.
-        made.severity = Severity.ERROR
+        made.severity = Severity(Severity.ERROR)
     if reason:
         made.reason = Common(reason)
     elif revision_reason:

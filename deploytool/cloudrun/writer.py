@@ -13,7 +13,7 @@ from google.api_core import exceptions as gexc
 from google.api_core import retry as gretry
 from google.api_core.future import polling
 
-from deploytool.cloudrun.convert import env_to_proto, split_name
+from deploytool.cloudrun.convert import env_to_proto, service_from_proto, short, split_name
 from deploytool.cloudrun.failures import is_transient, translate
 from deploytool.cloudrun.gateway import CloudRunGateway, read_retry
 from deploytool.cloudrun.kinds import KIND_APIS, kind_of
@@ -152,9 +152,21 @@ def _rollout_failure(gateway: CloudRunGateway, sent: Any, message: str) -> LiveS
             service=name,
         )
     serving = ", ".join(f"{t.revision} ({t.percent}%)" for t in now.traffic) or "unknown"
+    hint = f"the previous revision keeps serving ({serving}); fix the cause and re-run apply"
+    # Cloud Run cuts a revision only when the template changed: a write that changed only
+    # annotations (or traffic) leaves the latest created revision where it was, and a failure
+    # then is that revision's (or the routes'), not one this write made.
+    before = short(sent.latest_created_revision) if sent.latest_created_revision else ""
+    if before and now.latest_created_revision == before:
+        return RolloutError(
+            f"the update of {name} cut no new revision, and {name} is still not ready "
+            f"(latest revision {before}): {now.condition_message or message}",
+            hint,
+            service=name,
+        )
     return RolloutError(
         f"new revision {now.latest_created_revision or '?'} of {name} did not become ready: "
         f"{now.condition_message or message}",
-        f"the previous revision keeps serving ({serving}); fix the cause and re-run apply",
+        hint,
         service=name,
     )

@@ -28,6 +28,8 @@ ROUTES = (
     "workerPools.update",
     "workerPools.revisions.get",
     "assets.search",
+    "operations.list",
+    "operations.wait",
 )
 
 # The IAM permission Cloud Run names when it refuses a route.
@@ -47,6 +49,8 @@ PERMISSIONS = {
     "workerPools.update": "run.workerPools.update",
     "workerPools.revisions.get": "run.revisions.get",
     "assets.search": "cloudasset.assets.searchAllResources",
+    "operations.list": "run.operations.list",
+    "operations.wait": "run.operations.get",
 }
 
 # The routes that answer pages (and so can repeat a page token).

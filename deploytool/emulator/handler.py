@@ -16,13 +16,16 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from google.cloud import asset_v1, run_v2
+from google.longrunning import operations_pb2
 from google.protobuf import json_format
 from google.protobuf.message import Message
 
 from deploytool.emulator import jobs, worker_pools
 from deploytool.emulator.assets import page_size_of as assets_page_size
 from deploytool.emulator.assets import search_all_resources
+from deploytool.emulator.defaults import container_statuses
 from deploytool.emulator.errors import ApiError
+from deploytool.emulator.operations import parse_done_filter
 from deploytool.emulator.resources import encode_page_token, page_size_of
 from deploytool.emulator.rollout import parse_update_mask
 
@@ -55,6 +58,12 @@ _ROUTES: list[tuple[re.Pattern[str], dict[str, str]]] = [
             r"^/v1/(?P<resource>(?:projects|folders|organizations)/[^/:]+):searchAllResources$"
         ),
         {"GET": "assets.search"},
+    ),
+    # google.longrunning.Operations as Cloud Run's REST reference lists them (list, wait).
+    (re.compile(rf"^/v2/(?P<resource>{_LOCATION})/operations$"), {"GET": "operations.list"}),
+    (
+        re.compile(rf"^/v2/(?P<resource>{_LOCATION}/operations/[^/:]+):wait$"),
+        {"POST": "operations.wait"},
     ),
 ]
 
@@ -110,6 +119,8 @@ def _update_service(
         validate_only=_flag(query, "validateOnly"),
         allow_missing=_flag(query, "allowMissing"),
         update_mask=parse_update_mask(query.get("updateMask")),
+        # In the REST reference (and the discovery document), not yet in google-cloud-run.
+        force_new_revision=_flag(query, "forceNewRevision"),
     )
 
 
@@ -151,6 +162,32 @@ class Query(dict[str, str]):
         return [value for key, value in self._pairs if key == name]
 
 
+def _list_operations(
+    emulator: Emulator, parent: str, query: Mapping[str, str], _: bytes
+) -> Message:
+    return emulator.state.list_operations(
+        parent,
+        page_size_of(query.get("pageSize")),
+        query.get("pageToken"),
+        parse_done_filter(query.get("filter")),
+    )
+
+
+# WaitOperationRequest.timeout: "The maximum duration to wait before timing out. If left
+# blank, the wait will be at most the time permitted by the underlying HTTP/RPC protocol."
+_WAIT_LIMIT = 60.0
+
+
+def _wait_operation(emulator: Emulator, name: str, _q: Mapping[str, str], body: bytes) -> Message:
+    request = operations_pb2.WaitOperationRequest()
+    try:
+        json_format.Parse(body.decode("utf-8") or "{}", request)
+    except (json_format.ParseError, UnicodeDecodeError) as exc:
+        raise ApiError.invalid(f"Invalid JSON payload received. {exc}") from exc
+    timeout = request.timeout.ToTimedelta().total_seconds() if request.HasField("timeout") else 0
+    return emulator.state.wait_operation(name, min(timeout or _WAIT_LIMIT, _WAIT_LIMIT))
+
+
 def _race(emulator: Emulator, service: str) -> None:
     """A concurrent deploy lands first, so the update about to run carries a stale etag."""
     with contextlib.suppress(ApiError):  # no service: the update answers for itself
@@ -162,12 +199,12 @@ def _race(emulator: Emulator, service: str) -> None:
             emulator.state.redeploy(service)
 
 
-def _repeat_page_token(page: Any, asked: str | None) -> None:
+def _repeat_page_token(page: Any, asked: str | None, parent: str) -> None:
     """The fault: the next page is the one just asked for. The first page names the page
     after its last item, a valid token, whose answer then names itself again."""
     fields = ("services", "revisions", "jobs", "executions", "worker_pools", "results")
     items = next((list(getattr(page, f)) for f in fields if getattr(page, f, None)), [])
-    page.next_page_token = asked or encode_page_token(items[-1].name if items else "")
+    page.next_page_token = asked or encode_page_token(items[-1].name if items else "", parent)
 
 
 _HANDLERS: dict[str, Handler] = {
@@ -180,6 +217,8 @@ _HANDLERS: dict[str, Handler] = {
     **jobs.HANDLERS,
     **worker_pools.HANDLERS,
     "assets.search": _search_assets,
+    "operations.list": _list_operations,
+    "operations.wait": _wait_operation,
 }
 
 
@@ -219,7 +258,20 @@ def _encode(message: Message, int_enums: bool) -> str:
             page["nextPageToken"] = message.next_page_token
         return json.dumps(page, separators=(",", ":"))
     body = json_format.MessageToDict(message, use_integers_for_enums=int_enums)
+    if isinstance(message, run_v2.Revision.pb()):
+        _add_container_statuses(body, message)
+    elif isinstance(message, run_v2.ListRevisionsResponse.pb()):
+        for item, revision in zip(body.get("revisions", []), message.revisions, strict=True):
+            _add_container_statuses(item, revision)
     return json.dumps(body, separators=(",", ":"))
+
+
+def _add_container_statuses(body: dict[str, Any], revision: Message) -> None:
+    """Revision.containerStatuses is in the REST reference but not in google-cloud-run's
+    message, so it is added to the JSON here (that client ignores fields it lacks)."""
+    statuses = container_statuses(run_v2.Revision.wrap(revision))
+    if statuses:
+        body["containerStatuses"] = statuses
 
 
 class EmulatorRequestHandler(BaseHTTPRequestHandler):
@@ -262,6 +314,7 @@ class EmulatorRequestHandler(BaseHTTPRequestHandler):
             time.sleep(emulator.latency)
         # The client asks for `$alt=json;enum-encoding=int`; honour it as Google does.
         int_enums = "enum-encoding=int" in query.get("$alt", "")
+        route = ""
         try:
             route, resource = match_route(self.command, path)
             decision = emulator.state.faults.decide(route, resource)
@@ -274,10 +327,14 @@ class EmulatorRequestHandler(BaseHTTPRequestHandler):
                 _race(emulator, resource)
             message = _HANDLERS[route](emulator, resource, query, body)
             if decision is not None and decision.kind == "repeat_page_token":
-                _repeat_page_token(message, query.get("pageToken"))
-            self._answer(200, _encode(message, int_enums))
+                _repeat_page_token(message, query.get("pageToken"), resource)
+            payload = _encode(message, int_enums)
+            emulator.record_response(route, 200, payload, int_enums)
+            self._answer(200, payload)
         except ApiError as exc:
-            self._answer(exc.http_code, json.dumps(exc.to_json()))
+            payload = json.dumps(exc.to_json())
+            emulator.record_response(route, exc.http_code, payload, int_enums)
+            self._answer(exc.http_code, payload)
         except Exception as exc:  # the emulator must answer, not hang the client
             traceback.print_exc(file=sys.stderr)
             error = ApiError(500, f"Cloud Run emulator internal error: {exc!r}")

@@ -131,17 +131,6 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
-def ready_condition(state: int, message: str = "") -> run_v2.Condition:
-    failed = state == Ready.CONDITION_FAILED
-    return run_v2.Condition(
-        type_="Ready",
-        state=state,
-        message=message,
-        last_transition_time=now(),
-        severity=run_v2.Condition.Severity.ERROR if failed else run_v2.Condition.Severity.INFO,
-    )
-
-
 def revision_from_template(service: run_v2.Service, short: str) -> run_v2.Revision:
     """A revision holding what the service's template says: every template field that the
     Revision message also has (containers, annotations, scaling, ...), copied by descriptor
@@ -153,6 +142,11 @@ def revision_from_template(service: run_v2.Service, short: str) -> run_v2.Revisi
     for field, value in template_pb.ListFields():
         target = fields.get(field.name)
         if target is None or target.type != field.type or _repeated(target) != _repeated(field):
+            continue
+        if _is_map(field) and _is_map(target):
+            # labels and annotations: map entry types are per message, so compare by name.
+            # Cloud Run copies the template's onto the revision (Revision.labels/annotations).
+            getattr(revision_pb, field.name).update(dict(value))
             continue
         if field.message_type is not None and (
             target.message_type is None
@@ -176,6 +170,10 @@ def revision_from_template(service: run_v2.Service, short: str) -> run_v2.Revisi
     revision.etag = new_etag()
     revision.log_uri = f"https://console.cloud.google.com/logs/viewer?project={name.project}"
     return revision
+
+
+def _is_map(field: FieldDescriptor) -> bool:
+    return field.message_type is not None and field.message_type.GetOptions().map_entry
 
 
 def _repeated(field: FieldDescriptor) -> bool:
@@ -219,28 +217,52 @@ def check_traffic_tags(traffic: Sequence[run_v2.TrafficTarget]) -> None:
         if not _TAG.match(tag):
             raise ApiError.invalid(
                 f"spec.traffic[{index}].tag: {tag!r} is not a valid tag: use 1-63 lowercase "
-                "letters, digits and dashes, starting with a letter and not ending with a dash."
+                "letters, digits and dashes, starting with a letter and not ending with a dash.",
+                reason="INVALID_TAG",
+                metadata={"field": f"traffic[{index}].tag", "tag": tag},
             )
         if tag in seen:
             raise ApiError.invalid(
                 f"spec.traffic[{index}].tag: tag {tag!r} is used more than once; "
-                "tags must be unique within a service."
+                "tags must be unique within a service.",
+                reason="DUPLICATE_TAG",
+                metadata={"field": f"traffic[{index}].tag", "tag": tag},
             )
         seen.add(tag)
 
 
-def encode_page_token(last_key: str) -> str:
-    return base64.urlsafe_b64encode(f"v1:{last_key}".encode()).decode()
+def encode_page_token(last_key: str, scope: str = "") -> str:
+    """A token naming the last key served and the request it belongs to (its parent): AIP-158
+    and ListServicesRequest.page_token ("All other parameters must match")."""
+    return base64.urlsafe_b64encode(f"v1:{scope}\n{last_key}".encode()).decode()
 
 
-def decode_page_token(token: str) -> str:
+def decode_page_token(token: str, scope: str = "") -> str:
+    """The last key a token names; 400 if it is not one of ours or was issued for another
+    parent."""
     try:
         text = base64.urlsafe_b64decode(token.encode()).decode()
     except (ValueError, UnicodeDecodeError) as exc:
-        raise ApiError.invalid(f"Invalid page token: {token!r}") from exc
-    if not text.startswith("v1:"):
-        raise ApiError.invalid(f"Invalid page token: {token!r}")
-    return text[3:]
+        raise _bad_token(token) from exc
+    if not text.startswith("v1:") or "\n" not in text:
+        raise _bad_token(token)
+    issued_for, _, last = text[3:].partition("\n")
+    if issued_for != scope:
+        raise ApiError.invalid(
+            f"The page token was issued for a list of {issued_for!r}, not of {scope!r}: "
+            "all other parameters of the request must match the one that returned it.",
+            reason="PAGE_TOKEN_MISMATCH",
+            metadata={"pageToken": token, "parent": scope},
+        )
+    return last
+
+
+def _bad_token(token: str) -> ApiError:
+    return ApiError.invalid(
+        f"Invalid page token: {token!r}",
+        reason="INVALID_PAGE_TOKEN",
+        metadata={"pageToken": token},
+    )
 
 
 def page_size_of(raw: str | None) -> int:
@@ -248,25 +270,37 @@ def page_size_of(raw: str | None) -> int:
     try:
         size = int(raw or 0)
     except ValueError as exc:
-        raise ApiError.invalid(f"Invalid pageSize: {raw!r}") from exc
+        raise ApiError.invalid(
+            f"Invalid pageSize: {raw!r}",
+            reason="INVALID_PAGE_SIZE",
+            metadata={"pageSize": str(raw)},
+        ) from exc
     if size < 0:
-        raise ApiError.invalid(f"pageSize must not be negative, got {size}")
+        raise ApiError.invalid(
+            f"pageSize must not be negative, got {size}",
+            reason="INVALID_PAGE_SIZE",
+            metadata={"pageSize": str(size)},
+        )
     return min(size or DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
 
 
 def paginate(
-    keys: Sequence[str], page_size: int, page_token: str | None, descending: bool = False
+    keys: Sequence[str],
+    page_size: int,
+    page_token: str | None,
+    descending: bool = False,
+    scope: str = "",
 ) -> tuple[list[str], str]:
     """One page of `keys` (sorted, ascending unless `descending`) and the token of the next
     page ("" at the end). The token names the last key served, so inserts between pages
     neither repeat nor skip."""
     start = 0
     if page_token:
-        last = decode_page_token(page_token)
+        last = decode_page_token(page_token, scope)
         if descending:
             start = next((i for i, key in enumerate(keys) if key < last), len(keys))
         else:
             start = bisect.bisect_right(keys, last)
     page = list(keys[start : start + page_size])
     more = start + page_size < len(keys)
-    return page, encode_page_token(page[-1]) if more and page else ""
+    return page, encode_page_token(page[-1], scope) if more and page else ""

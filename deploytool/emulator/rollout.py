@@ -1,6 +1,8 @@
 """What an update does to a Service and its revisions, as Cloud Run does it: merge the request
-into a new spec, validate it, cut a revision, then settle it as ready or failed. Functions on
-message values; the caller (EmulatorState) holds the lock and stores the results."""
+into a new spec (server defaults filled in), validate it, cut a revision only when the template
+changed, then settle: the revision ready (and LATEST traffic moves to it) or failed (and what
+serves stays as it was). Functions on message values; the caller (EmulatorState) holds the
+lock and stores the results."""
 
 from __future__ import annotations
 
@@ -10,19 +12,25 @@ from collections.abc import Mapping, Sequence
 
 from google.cloud import run_v2
 from google.protobuf import field_mask_pb2
+from google.rpc import code_pb2
 
+from deploytool.emulator import conditions
+from deploytool.emulator.defaults import (
+    DEFAULT_EXECUTION_ENVIRONMENT,
+    GA,
+    apply_service_defaults,
+    check_reserved_keys,
+)
 from deploytool.emulator.errors import ApiError
 from deploytool.emulator.resources import (
     LATEST,
     REVISION,
     SERVICE_OUTPUT_ONLY,
-    Ready,
     ServiceName,
     check_traffic_tags,
     new_etag,
     new_revision_name,
     now,
-    ready_condition,
     revision_from_template,
     short_revision,
     traffic_statuses,
@@ -31,6 +39,7 @@ from deploytool.emulator.resources import (
 EMULATOR_PRINCIPAL = "emulator@deploytool.local"
 
 Revisions = Mapping[str, run_v2.Revision]  # full revision name -> revision, of one service
+Failure = tuple[str, int]  # (message, google.rpc code) of a reconciliation that failed
 
 
 def copy_service(service: run_v2.Service) -> run_v2.Service:
@@ -51,16 +60,21 @@ def parse_update_mask(raw: str | None) -> list[str]:
     except ValueError as exc:
         raise ApiError.invalid(f"Invalid updateMask {raw!r}: {exc}") from exc
     if not mask.IsValidForDescriptor(run_v2.Service.pb().DESCRIPTOR):
-        raise ApiError.invalid(f"Invalid updateMask {raw!r}: unknown field path")
+        raise ApiError.invalid(
+            f"Invalid updateMask {raw!r}: unknown field path",
+            reason="INVALID_UPDATE_MASK",
+            metadata={"updateMask": raw},
+        )
     return list(mask.paths)
 
 
 def prepare_spec(
     current: run_v2.Service | None, body: run_v2.Service, name: str, mask: Sequence[str]
 ) -> run_v2.Service:
-    """The next version of the service: the request's user-settable fields (all of them, or
-    those under `mask`), with the server-owned ones carried over from `current`, a new
-    generation and a new etag."""
+    """The desired service: the request's user-settable fields (all of them, or those under
+    `mask`) with server defaults filled in, and the server-owned ones carried over from
+    `current`. Generation and etag are not moved here (see `bump`): an update that changes
+    nothing changes neither."""
     if mask:
         spec = copy_service(current) if current is not None else run_v2.Service()
         field_mask_pb2.FieldMask(paths=list(mask)).MergeMessage(
@@ -88,44 +102,99 @@ def prepare_spec(
         spec.creator = EMULATOR_PRINCIPAL
         spec.uri = ServiceName.parse(name).url
         spec.urls = [ServiceName.parse(name).deterministic_url, spec.uri]
-    spec.generation = (current.generation if current is not None else 0) + 1
-    spec.update_time = now()
-    spec.last_modifier = EMULATOR_PRINCIPAL
-    spec.etag = new_etag()
     if not spec.traffic:
-        # Cloud Run fills an absent traffic block in as 100% to the latest ready revision.
+        # Service.traffic: "If traffic is empty or not provided, defaults to 100% traffic to
+        # the latest Ready Revision."
         spec.traffic = [run_v2.TrafficTarget(type_=LATEST, percent=100)]
+    apply_service_defaults(spec)
     return spec
 
 
-def validate_spec(spec: run_v2.Service, revisions: Revisions) -> None:
-    """Refuse what Cloud Run refuses, with its status codes."""
+def bump(spec: run_v2.Service) -> None:
+    """A change of the desired state: Service.generation "monotonically increases every time
+    the user modifies the desired state"; a new etag."""
+    spec.generation += 1
+    spec.update_time = now()
+    spec.last_modifier = EMULATOR_PRINCIPAL
+    spec.etag = new_etag()
+
+
+def template_changed(current: run_v2.Service | None, spec: run_v2.Service) -> bool:
+    """Cloud Run cuts a revision only when the template changed (hence the REST reference's
+    `forceNewRevision`: "a new revision will be created from the template even if the system
+    doesn't detect any changes from the previously deployed revision")."""
+    return current is None or current.template != spec.template
+
+
+def check_keys(spec: run_v2.Service, current: run_v2.Service | None) -> None:
+    """Reserved label/annotation namespaces (see defaults.py): labels and template
+    annotations are refused; the Service's own annotations only "in new resources", so keys
+    it already carries are kept."""
+    check_reserved_keys("service.labels", spec.labels)
+    check_reserved_keys("service.template.labels", spec.template.labels)
+    check_reserved_keys("service.template.annotations", spec.template.annotations)
+    kept = current.annotations if current is not None else None
+    check_reserved_keys("service.annotations", spec.annotations, kept)
+
+
+def validate_spec(spec: run_v2.Service, revisions: Revisions, cuts_revision: bool) -> None:
+    """Refuse synchronously what Cloud Run refuses synchronously, with its status codes.
+    Traffic to a revision that does not exist is not refused here: Cloud Run reports it in the
+    operation (see settle_rollout)."""
     service = ServiceName.parse(spec.name).service
     if not spec.template.containers:
-        raise ApiError.invalid("spec.template.containers: at least one container is required")
+        raise ApiError.invalid(
+            "spec.template.containers: at least one container is required",
+            reason="REQUIRED_FIELD",
+            metadata={"field": "template.containers"},
+        )
     for index, container in enumerate(spec.template.containers):
         if not container.image:
-            raise ApiError.invalid(f"spec.template.containers[{index}].image: Required")
+            raise ApiError.invalid(
+                f"spec.template.containers[{index}].image: Required",
+                reason="REQUIRED_FIELD",
+                metadata={"field": f"template.containers[{index}].image"},
+            )
     wanted = spec.template.revision
-    if wanted:
+    if wanted and cuts_revision:
         if not wanted.startswith(f"{service}-"):
             raise ApiError.invalid(
-                f"Revision name {wanted!r} must be prefixed by the service name '{service}-'"
+                f"Revision name {wanted!r} must be prefixed by the service name '{service}-'",
+                reason="INVALID_REVISION_NAME",
+                metadata={"revision": wanted, "service": service},
             )
         if ServiceName.parse(spec.name).revision(wanted) in revisions:
+            # Cloud Run's words for a template that changed under a taken revision name.
             raise ApiError.already_exists(
-                f"Revision named '{wanted}' with different configuration already exists "
-                "(revision already exists)."
+                f"Revision named '{wanted}' with different configuration already exists.",
+                reason="REVISION_ALREADY_EXISTS",
+                metadata={"revision": wanted},
             )
-    known = {short_revision(name) for name in revisions} | ({wanted} if wanted else set())
     check_traffic_tags(spec.traffic)
     total = 0
-    for target in spec.traffic:
+    for index, target in enumerate(spec.traffic):
         total += target.percent
-        if target.type_ == REVISION and target.revision not in known:
-            raise ApiError.invalid(f"Revision named '{target.revision}' does not exist.")
+        # TrafficTarget.type has no documented default: a target without one is refused
+        # (the stricter reading; docs/EMULATOR.md).
+        if target.type_ not in (LATEST, REVISION):
+            raise ApiError.invalid(
+                f"spec.traffic[{index}].type: Required (TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST "
+                "or TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION)",
+                reason="REQUIRED_FIELD",
+                metadata={"field": f"traffic[{index}].type"},
+            )
+        if target.type_ == REVISION and not target.revision:
+            raise ApiError.invalid(
+                f"spec.traffic[{index}].revision: Required for a REVISION target",
+                reason="REQUIRED_FIELD",
+                metadata={"field": f"traffic[{index}].revision"},
+            )
     if total != 100:
-        raise ApiError.invalid(f"Traffic percentages must add up to 100, got {total}.")
+        raise ApiError.invalid(
+            f"Traffic percentages must add up to 100, got {total}.",
+            reason="INVALID_TRAFFIC_PERCENT",
+            metadata={"total": str(total)},
+        )
 
 
 def start_rollout(
@@ -140,29 +209,81 @@ def start_rollout(
     short = spec.template.revision
     while not short or service.revision(short) in revisions:
         short = new_revision_name(service.service, spec.generation, rng)
-    revision = revision_from_template(spec, short)
+    revision = new_revision(spec, short)
     revision.reconciling = True
-    revision.conditions = [ready_condition(Ready.CONDITION_RECONCILING, "Deploying revision.")]
+    revision.conditions = conditions.revision_deploying()
     spec.latest_created_revision = revision.name
-    if current is not None:
-        spec.latest_ready_revision = current.latest_ready_revision
-        spec.traffic_statuses = list(current.traffic_statuses)
-    spec.reconciling = True
-    spec.terminal_condition = ready_condition(Ready.CONDITION_RECONCILING, "Deploying revision.")
+    start_reconciling(spec, current)
     return revision
 
 
-def settle_rollout(service: run_v2.Service, revision: run_v2.Revision, failure: str | None) -> None:
-    """The revision became ready (and LATEST traffic moves to it) or failed to start (and
-    nothing that serves changes), as the service's terminal condition then says."""
+def new_revision(spec: run_v2.Service, short: str) -> run_v2.Revision:
+    """A revision cut from the spec's template, with what Cloud Run adds to it."""
+    revision = revision_from_template(spec, short)
+    revision.creator = spec.last_modifier or EMULATOR_PRINCIPAL
+    revision.launch_stage = spec.launch_stage or GA
+    if not revision.execution_environment:
+        revision.execution_environment = run_v2.ExecutionEnvironment(
+            DEFAULT_EXECUTION_ENVIRONMENT
+        )
+    return revision
+
+
+def start_reconciling(spec: run_v2.Service, current: run_v2.Service | None) -> None:
+    """Service.reconciling: while it is true, what serves keeps its last state."""
+    if current is not None:
+        spec.latest_ready_revision = current.latest_ready_revision
+        spec.traffic_statuses = list(current.traffic_statuses)
+        spec.observed_generation = current.observed_generation
+    spec.reconciling = True
+    conditions.service_reconciling(spec)
+
+
+def settle_rollout(
+    service: run_v2.Service,
+    cut: run_v2.Revision | None,
+    revisions: Revisions,
+    failure: str | None,
+) -> Failure | None:
+    """Finish reconciling `service` (`cut`: the revision this update cut, None when the
+    template did not change; `failure`: why a cut revision does not start).
+
+    Service.reconciling: "If reconciliation failed, traffic_statuses, observed_generation,
+    and latest_ready_revision will have the state of the last serving revision ... Additional
+    information on the failure can be found in terminal_condition and conditions." Returns
+    the failure the operation reports, or None."""
     service.reconciling = False
+    if cut is not None:
+        cut.reconciling = False
+        cut.conditions = (
+            conditions.revision_failed(failure)
+            if failure is not None
+            else conditions.revision_ready()
+        )
+    latest = cut if cut is not None else revisions.get(service.latest_created_revision)
+    if latest is not None and conditions.revision_is_failed(latest):
+        message = conditions.not_ready_message(latest.name, conditions.revision_message(latest))
+        conditions.service_revision_failed(service, message)
+        return message, code_pb2.FAILED_PRECONDITION
+    known = {short_revision(name) for name in revisions}
+    if cut is not None:
+        known.add(short_revision(cut.name))
+    missing = [
+        t.revision
+        for t in service.traffic
+        if t.type_ == REVISION and short_revision(t.revision) not in known
+    ]
+    if missing:
+        # Cloud Run reports this in the operation, as code 13 with these words (observed in a
+        # Terraform run against the v2 API; the reference does not say).
+        message = conditions.MISSING_REVISION.format(revision=missing[0])
+        conditions.service_routes_failed(service, message)
+        return message, code_pb2.INTERNAL
+    if latest is not None:
+        service.latest_ready_revision = latest.name
     service.observed_generation = service.generation
-    revision.reconciling = False
-    if failure is not None:
-        revision.conditions = [ready_condition(Ready.CONDITION_FAILED, failure)]
-        service.terminal_condition = ready_condition(Ready.CONDITION_FAILED, failure)
-        return
-    revision.conditions = [ready_condition(Ready.CONDITION_SUCCEEDED)]
-    service.latest_ready_revision = revision.name
-    service.terminal_condition = ready_condition(Ready.CONDITION_SUCCEEDED)
-    service.traffic_statuses = traffic_statuses(service.traffic, revision.name, service.uri)
+    conditions.service_ready(service)
+    service.traffic_statuses = traffic_statuses(
+        service.traffic, service.latest_ready_revision, service.uri
+    )
+    return None

@@ -10,23 +10,23 @@ import uuid
 
 from google.cloud import run_v2
 
+from deploytool.emulator import conditions
+from deploytool.emulator.defaults import apply_service_defaults
 from deploytool.emulator.errors import ApiError
 from deploytool.emulator.resources import (
     LATEST,
-    Ready,
+    REVISION,
     ServiceName,
     check_traffic_tags,
     generation_from_revision,
     new_etag,
     new_revision_name,
     now,
-    ready_condition,
-    revision_from_template,
     short_revision,
     split_revision_name,
     traffic_statuses,
 )
-from deploytool.emulator.rollout import EMULATOR_PRINCIPAL, Revisions
+from deploytool.emulator.rollout import EMULATOR_PRINCIPAL, Revisions, new_revision
 from deploytool.emulator.urls import tag_url
 
 
@@ -43,8 +43,9 @@ def complete_revision(revision: run_v2.Revision) -> run_v2.Revision:
     revision.etag = revision.etag or new_etag()
     if "create_time" not in revision:
         revision.create_time = now()
+    revision.creator = revision.creator or EMULATOR_PRINCIPAL
     if not revision.conditions:
-        revision.conditions = [ready_condition(Ready.CONDITION_SUCCEEDED)]
+        revision.conditions = conditions.revision_ready()
     return revision
 
 
@@ -68,6 +69,13 @@ def complete_service(
         service.update_time = service.create_time
     if not service.traffic:
         service.traffic = [run_v2.TrafficTarget(type_=LATEST, percent=100)]
+    for target in service.traffic:
+        # A seed may leave the type out (the API refuses that): it follows from the target.
+        if not target.type_:
+            target.type_ = run_v2.TrafficTargetAllocationType(
+                REVISION if target.revision else LATEST
+            )
+    apply_service_defaults(service)
     try:
         check_traffic_tags(service.traffic)
     except ApiError as exc:
@@ -82,13 +90,20 @@ def complete_service(
         service.latest_ready_revision = service.latest_created_revision
     if "terminal_condition" not in service:
         if service.latest_ready_revision == service.latest_created_revision:
-            service.terminal_condition = ready_condition(Ready.CONDITION_SUCCEEDED)
+            conditions.service_ready(service)
         else:
-            short = short_revision(service.latest_created_revision)
-            service.terminal_condition = ready_condition(
-                Ready.CONDITION_FAILED,
-                f"Revision '{short}' is not ready and cannot serve traffic.",
+            conditions.service_revision_failed(
+                service, conditions.not_ready_message(service.latest_created_revision, "")
             )
+    elif not service.conditions:
+        service.conditions = [
+            conditions.condition(conditions.ROUTES_READY, service.terminal_condition.state),
+            conditions.condition(
+                conditions.CONFIGURATIONS_READY,
+                service.terminal_condition.state,
+                service.terminal_condition.message,
+            ),
+        ]
     if not service.traffic_statuses and service.latest_ready_revision:
         service.traffic_statuses = traffic_statuses(
             service.traffic, service.latest_ready_revision, service.uri
@@ -99,7 +114,7 @@ def complete_service(
             status.uri = tag_url(service.uri, status.tag)
     if created is not None and service.latest_ready_revision != created.name:
         message = service.terminal_condition.message or "Revision is not ready."
-        created.conditions = [ready_condition(Ready.CONDITION_FAILED, message)]
+        created.conditions = conditions.revision_failed(message)
     return created
 
 
@@ -117,9 +132,9 @@ def _cut_latest_revision(
         short = service.template.revision
         while not short or name.revision(short) in revisions:
             short = new_revision_name(name.service, service.generation, rng)
-    created = revision_from_template(service, short)
+    created = new_revision(service, short)
     created.generation = generation_from_revision(short, default=service.generation)
-    created.conditions = [ready_condition(Ready.CONDITION_SUCCEEDED)]
+    created.conditions = conditions.revision_ready()
     service.latest_created_revision = created.name
     return created
 
@@ -127,8 +142,10 @@ def _cut_latest_revision(
 def _is_ready(revision: run_v2.Revision | None, service: run_v2.Service) -> bool:
     """The latest created revision counts as ready unless its own Ready condition or the
     seed's terminal condition says it failed."""
-    if revision is None or service.terminal_condition.state == Ready.CONDITION_FAILED:
+    if revision is None or service.terminal_condition.state == conditions.Ready.CONDITION_FAILED:
         return False
     return all(
-        c.state == Ready.CONDITION_SUCCEEDED for c in revision.conditions if c.type_ == "Ready"
+        c.state == conditions.Ready.CONDITION_SUCCEEDED
+        for c in revision.conditions
+        if c.type_ == conditions.READY
     )

@@ -28,6 +28,16 @@ class RecordedRequest(NamedTuple):
     query: dict[str, str]
 
 
+class RecordedResponse(NamedTuple):
+    """One answer, kept when `Emulator.record_responses` is on (the conformance suite checks
+    each against the discovery document's schemas)."""
+
+    route: str  # e.g. "services.get"; "" when no route matched
+    status: int
+    body: str
+    int_enums: bool  # the client asked for `enum-encoding=int`
+
+
 class _Server(ThreadingHTTPServer):
     """Tracks open connections so stop() can close idle keep-alive ones: their handler
     threads would otherwise sit in a blocking read after the server is gone."""
@@ -85,6 +95,8 @@ class Emulator:
         self._thread: threading.Thread | None = None
         self._requests: list[RecordedRequest] = []
         self._requests_lock = threading.Lock()
+        self.record_responses = False  # off by default: benchmarks answer thousands
+        self._responses: list[RecordedResponse] = []
 
     @property
     def operation_delay(self) -> float:
@@ -171,6 +183,17 @@ class Emulator:
     def record_request(self, method: str, path: str, query: Mapping[str, str]) -> None:
         with self._requests_lock:
             self._requests.append(RecordedRequest(method, path, dict(query)))
+
+    @property
+    def responses(self) -> list[RecordedResponse]:
+        """Every answer since `record_responses` was turned on, oldest first (a copy)."""
+        with self._requests_lock:
+            return list(self._responses)
+
+    def record_response(self, route: str, status: int, body: str, int_enums: bool) -> None:
+        if self.record_responses:
+            with self._requests_lock:
+                self._responses.append(RecordedResponse(route, status, body, int_enums))
 
 
 def serve(

@@ -16,12 +16,13 @@ from typing import Any
 
 from google.cloud import run_v2
 from google.longrunning import operations_pb2
+from google.rpc import code_pb2
 
 from deploytool.emulator.assets import ProjectDirectory
 from deploytool.emulator.errors import ApiError
 from deploytool.emulator.faults import FaultPlan
 from deploytool.emulator.jobs import JobStore
-from deploytool.emulator.operations import Rollout, operation_message
+from deploytool.emulator.operations import Rollout, list_operations, operation_message
 from deploytool.emulator.resources import (
     ServiceName,
     new_etag,
@@ -31,11 +32,15 @@ from deploytool.emulator.resources import (
     traffic_statuses,
 )
 from deploytool.emulator.rollout import (
+    bump,
+    check_keys,
     copy_revision,
     copy_service,
     prepare_spec,
     settle_rollout,
+    start_reconciling,
     start_rollout,
+    template_changed,
     validate_spec,
 )
 from deploytool.emulator.seeding import complete_revision, complete_service
@@ -174,10 +179,15 @@ class EmulatorState:
             current = self._require(service)
             spec = copy_service(current)
             spec.traffic = list(traffic)
+            revisions = self._revisions.get(service, {})
             try:
-                validate_spec(spec, self._revisions.get(service, {}))
+                validate_spec(spec, revisions, cuts_revision=False)
             except ApiError as exc:
                 raise ValueError(exc.message) from exc
+            known = {name.rsplit("/", 1)[-1] for name in revisions}
+            ghost = [t.revision for t in spec.traffic if t.revision and t.revision not in known]
+            if ghost:
+                raise ValueError(f"Revision named '{ghost[0]}' does not exist.")
             spec.generation += 1
             spec.observed_generation = spec.generation
             spec.etag = new_etag()
@@ -211,17 +221,19 @@ class EmulatorState:
     def list_services(
         self, parent: str, page_size: int, page_token: str | None
     ) -> run_v2.ListServicesResponse:
-        # `locations/-` lists every region of the project, as Cloud Run allows.
-        project_prefix = parent.rsplit("/locations/", 1)[0] + "/locations/"
-        wildcard = parent.endswith("/locations/-")
+        # ListServicesRequest.parent: "Location must be a valid Google Cloud region, and
+        # cannot be the "-" wildcard."
+        if parent.endswith("/locations/-"):
+            raise ApiError.invalid(
+                f"Invalid parent '{parent}': the location must be a region; the '-' "
+                "wildcard is not supported when listing services.",
+                reason="LOCATION_WILDCARD_UNSUPPORTED",
+                metadata={"parent": parent},
+            )
         with self._lock:
             self._settle()
-            names = sorted(
-                name
-                for name in self._services
-                if (name.startswith(project_prefix) if wildcard else name.startswith(parent + "/"))
-            )
-            page, token = paginate(names, page_size, page_token)
+            names = sorted(name for name in self._services if name.startswith(parent + "/"))
+            page, token = paginate(names, page_size, page_token, scope=parent)
             return run_v2.ListServicesResponse(
                 services=[self._services[name] for name in page], next_page_token=token
             )
@@ -229,12 +241,22 @@ class EmulatorState:
     def list_revisions(
         self, service: str, page_size: int, page_token: str | None
     ) -> run_v2.ListRevisionsResponse:
-        """Newest first, as `gcloud run revisions list` shows them."""
+        """Newest first, as `gcloud run revisions list` shows them. ListRevisionsRequest.parent:
+        "To list all Revisions across Services, use "-" instead of Service name"."""
         with self._lock:
             self._settle()
-            revisions = self._revisions.get(service, {})
+            if service.endswith("/services/-"):
+                location = service[: -len("-")]
+                revisions = {
+                    name: revision
+                    for owner, held in self._revisions.items()
+                    if owner.startswith(location)
+                    for name, revision in held.items()
+                }
+            else:
+                revisions = self._revisions.get(service, {})
             names = sorted(revisions, reverse=True)
-            page, token = paginate(names, page_size, page_token, descending=True)
+            page, token = paginate(names, page_size, page_token, descending=True, scope=service)
             return run_v2.ListRevisionsResponse(
                 revisions=[revisions[name] for name in page], next_page_token=token
             )
@@ -247,7 +269,7 @@ class EmulatorState:
     def require_revision(self, name: str) -> run_v2.Revision:
         revision = self.get_revision(name)
         if revision is None:
-            raise ApiError.not_found(f"Resource '{name}' of kind 'REVISION' was not found.")
+            raise ApiError.missing("REVISION", name)
         return revision
 
     def update_service(
@@ -258,38 +280,59 @@ class EmulatorState:
         validate_only: bool = False,
         allow_missing: bool = False,
         update_mask: Sequence[str] = (),
+        force_new_revision: bool = False,
     ) -> operations_pb2.Operation:
-        """UpdateService: etag check, validation, then a rollout answered as an Operation."""
+        """UpdateService: etag check, validation, then a rollout answered as an Operation.
+        A revision is cut only when the template changed (or `force_new_revision`, the REST
+        reference's `forceNewRevision`); an update that changes nothing at all moves neither
+        generation nor etag."""
         with self._lock:
             self._settle(force_service=name)
             current = self._services.get(name)
             if current is None and not allow_missing:
-                raise self._service_not_found(name)
+                raise ApiError.missing("SERVICE", name)
             if current is not None and body.etag and body.etag != current.etag:
                 raise ApiError.aborted(
                     f"Etag mismatch for service '{name}': the service was modified "
-                    f"(expected etag {current.etag!r}, got {body.etag!r}). Read it again."
+                    f"(expected etag {current.etag!r}, got {body.etag!r}). Read it again.",
+                    reason="ETAG_MISMATCH",
+                    metadata={"service": name, "etag": body.etag, "currentEtag": current.etag},
                 )
             revisions = self._revisions.get(name, {})
             spec = prepare_spec(current, body, name, update_mask)
-            validate_spec(spec, revisions)
-            revision = start_rollout(spec, current, revisions, self._rng)
+            check_keys(spec, current)
+            cuts = force_new_revision or template_changed(current, spec)
+            validate_spec(spec, revisions, cuts_revision=cuts)
+            unchanged = current is not None and not cuts and spec == current
+            if not unchanged:
+                bump(spec)
+            revision = None
+            if cuts:
+                revision = start_rollout(spec, current, revisions, self._rng)
+            elif not unchanged:
+                start_reconciling(spec, current)
             operation = Rollout(
                 name=ServiceName.parse(name).operation(),
                 service=name,
-                revision=revision.name,
+                revision=revision.name if revision is not None else None,
+                generation=spec.generation,
                 ready_at=time.monotonic() + (0.0 if validate_only else self.operation_delay),
                 metadata=copy_service(spec),
             )
-            if validate_only:
-                # Nothing is stored: the operation answers what the service would become.
-                # Validation does not start containers, so a configured failure cannot show.
-                settle_rollout(spec, revision, None)
-                operation.response = spec
+            self._operations[operation.name] = operation
+            if validate_only or unchanged:
+                # Nothing is stored: the operation answers what the service would become
+                # (with the server defaults filled in), and stays readable. Validation does
+                # not start containers, so a configured failure cannot show.
+                if not unchanged:
+                    failure = settle_rollout(spec, revision, revisions, None)
+                    self._finish(operation, spec, failure)
+                else:
+                    operation.response = copy_service(spec)
                 return operation_message(operation)
             self._services[name] = spec
-            self._revisions.setdefault(name, {})[revision.name] = revision
-            self._operations[operation.name] = operation
+            if revision is not None:
+                self._revisions.setdefault(name, {})[revision.name] = revision
             self._pending[operation.name] = operation
             self._settle()
             return operation_message(operation)
@@ -297,30 +340,64 @@ class EmulatorState:
     def get_operation(self, name: str) -> operations_pb2.Operation:
         with self._lock:
             self._settle()
-            operation = self._operations.get(name)
-            if operation is None:
-                raise ApiError.not_found(f"Operation '{name}' was not found.")
-            return operation_message(operation)
+            return operation_message(self._require_operation(name))
+
+    def wait_operation(self, name: str, timeout: float) -> operations_pb2.Operation:
+        """Operations.WaitOperation: "Waits until the specified long-running operation is done
+        or reaches at most a specified timeout, returning the latest state." """
+        deadline = time.monotonic() + max(timeout, 0.0)
+        while True:
+            with self._lock:
+                self._settle()
+                operation = self._require_operation(name)
+                left = min(deadline, operation.ready_at) - time.monotonic()
+                if operation.done or left <= 0:
+                    return operation_message(operation)
+            time.sleep(min(left, 0.05))
+
+    def list_operations(
+        self, parent: str, page_size: int, page_token: str | None, done: bool | None
+    ) -> operations_pb2.ListOperationsResponse:
+        with self._lock:
+            self._settle()
+            return list_operations(self._operations, parent, page_size, page_token, done)
 
     # -- internals (lock held) ----------------------------------------------------------
 
     def _require(self, name: str) -> run_v2.Service:
         service = self._services.get(name)
         if service is None:
-            raise self._service_not_found(name)
+            raise ApiError.missing("SERVICE", name)
         return service
 
+    def _require_operation(self, name: str) -> Rollout:
+        operation = self._operations.get(name)
+        if operation is None:
+            raise ApiError.not_found(
+                f"Operation '{name}' does not exist.",
+                reason="OPERATION_NOT_FOUND",
+                metadata={"operation": name},
+            )
+        return operation
+
     @staticmethod
-    def _service_not_found(name: str) -> ApiError:
-        return ApiError.not_found(f"Resource '{name}' of kind 'SERVICE' was not found.")
+    def _finish(operation: Rollout, service: run_v2.Service, failure: Any) -> None:
+        operation.metadata = copy_service(service)
+        if failure is not None:
+            operation.failure, operation.failure_code = failure
+        else:
+            operation.response = copy_service(service)
 
     def _redeploy(self, current: run_v2.Service, body: run_v2.Service) -> run_v2.Service:
+        """An out-of-band deploy: always a new revision (as `gcloud run deploy` of the same
+        image is), settled at once."""
         self._settle(force_service=current.name)
         body.template.revision = ""
         revisions = self._revisions.setdefault(current.name, {})
         spec = prepare_spec(current, body, current.name, ())
+        bump(spec)
         revision = start_rollout(spec, current, revisions, self._rng)
-        settle_rollout(spec, revision, self._fail_rollout.get(current.name))
+        settle_rollout(spec, revision, revisions, self._fail_rollout.get(current.name))
         revisions[revision.name] = revision
         self._services[current.name] = spec
         return copy_service(spec)
@@ -337,17 +414,22 @@ class EmulatorState:
                 continue
             del self._pending[operation.name]
             service = self._services.get(operation.service)
-            revision = self._revisions.get(operation.service, {}).get(operation.revision)
-            if service is None or revision is None:
+            revisions = self._revisions.get(operation.service, {})
+            cut = revisions.get(operation.revision) if operation.revision else None
+            if service is None or (operation.revision and cut is None):
                 operation.failure = f"Service '{operation.service}' was deleted."
                 continue
-            if service.latest_created_revision == operation.revision and service.reconciling:
-                settle_rollout(service, revision, self._fail_rollout.get(operation.service))
-            failed = service.latest_ready_revision != revision.name
-            if failed:
-                operation.failure = service.terminal_condition.message or "Rollout failed."
-            operation.metadata = copy_service(service)
-            operation.response = None if failed else copy_service(service)
+            failure = None
+            if service.generation == operation.generation and service.reconciling:
+                failure = settle_rollout(
+                    service, cut, revisions, self._fail_rollout.get(operation.service)
+                )
+            elif cut is not None and service.latest_ready_revision != cut.name:
+                failure = (
+                    service.terminal_condition.message or "Rollout failed.",
+                    code_pb2.FAILED_PRECONDITION,
+                )
+            self._finish(operation, service, failure)
         self._run_settle_hooks()
 
     def _run_settle_hooks(self) -> None:

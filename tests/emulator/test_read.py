@@ -53,19 +53,21 @@ def test_list_paginates_sorted_by_name(
     assert all(q.get("pageToken") for q in queries[1:])
 
 
-def test_list_only_the_parents_location_and_dash_lists_all(
+def test_list_only_the_parents_location_and_refuses_the_dash_wildcard(
     state: EmulatorState, services: run_v2.ServicesClient
 ) -> None:
+    """ListServicesRequest.parent "cannot be the "-" wildcard" (the emulator used to accept
+    it and list every region)."""
     state.put_service(make_service("projects/netra-staging/locations/europe-west1/services/eu"))
     state.put_service(make_service("projects/other/locations/us-central1/services/x"))
 
     here = [s.name for s in services.list_services(parent=PARENT)]
-    everywhere = [
-        s.name for s in services.list_services(parent="projects/netra-staging/locations/-")
-    ]
+    with pytest.raises(exceptions.BadRequest, match="wildcard") as info:
+        list(services.list_services(parent="projects/netra-staging/locations/-"))
 
     assert here == [BACKEND]
-    assert len(everywhere) == 2
+    assert info.value.reason == "LOCATION_WILDCARD_UNSUPPORTED"
+    assert info.value.domain == "run.googleapis.com"
 
 
 def test_list_with_bad_page_token_is_invalid_argument(services: run_v2.ServicesClient) -> None:

@@ -81,9 +81,11 @@ def test_state_file_seeds_services_and_faults(tmp_path: Path, filename: str, tex
         service = client.get_service(name=BACKEND)
         with pytest.raises(exceptions.Forbidden):
             client.get_service(name="projects/secret-proj/locations/l/services/s")
-        service.template.revision = ""
+        # A new image, so the update cuts a revision (an identical template would not).
+        changed = run_v2.Service.deserialize(run_v2.Service.serialize(service))
+        changed.template.containers[0].image = "gcr.io/x/backend:2"
         with pytest.raises(exceptions.FailedPrecondition, match="boom"):
-            client.update_service(service=service).result()
+            client.update_service(service=changed).result()
 
     assert env_of(service) == {"ENVIRONMENT": "staging", "JWT_SECRET": "jwt-secret:3"}
     assert service.labels == {"team": "chat"}

@@ -136,7 +136,11 @@ def test_failing_rollout_raises_and_leaves_traffic_alone(
     assert isinstance(info.value, exceptions.GoogleAPICallError)
     after = services.get_service(name=BACKEND)
     assert after.terminal_condition.state == State.CONDITION_FAILED
-    assert after.terminal_condition.message == message
+    # Cloud Run's words: "Revision 'R' is not ready and cannot serve traffic. <cause>"
+    failed_name = after.latest_created_revision.rsplit("/", 1)[1]
+    assert after.terminal_condition.message == (
+        f"Revision '{failed_name}' is not ready and cannot serve traffic. {message}"
+    )
     assert after.latest_ready_revision == before.latest_ready_revision
     assert after.latest_created_revision != before.latest_created_revision
     assert after.traffic_statuses == before.traffic_statuses
@@ -197,12 +201,25 @@ def test_traffic_pinned_to_a_revision_stays_there(services: run_v2.ServicesClien
     ]
 
 
-def test_traffic_to_an_unknown_revision_is_invalid(services: run_v2.ServicesClient) -> None:
+def test_traffic_to_an_unknown_revision_fails_in_the_operation(
+    services: run_v2.ServicesClient,
+) -> None:
+    """Cloud Run accepts the update and reports the missing revision in the long-running
+    operation (the emulator used to answer 400 at once)."""
+    before = services.get_service(name=BACKEND)
     service = services.get_service(name=BACKEND)
     service.traffic = [run_v2.TrafficTarget(type_=REVISION, revision="ghost", percent=100)]
 
-    with pytest.raises(exceptions.BadRequest, match="ghost"):
-        services.update_service(service=service)
+    operation = services.update_service(service=service)
+    with pytest.raises(exceptions.GoogleAPICallError, match="ghost") as info:
+        operation.result()
+
+    after = services.get_service(name=BACKEND)
+    assert info.value.code == 500  # google.rpc.Code 13, as Cloud Run reports it
+    assert after.terminal_condition.state == State.CONDITION_FAILED
+    assert after.traffic_statuses == before.traffic_statuses
+    assert after.observed_generation == before.observed_generation
+    assert after.latest_created_revision == before.latest_created_revision  # traffic only
 
 
 def test_etag_race_from_the_fault_plan(emulator: Emulator, services: run_v2.ServicesClient) -> None:

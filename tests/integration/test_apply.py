@@ -86,7 +86,9 @@ def rich_backend() -> run_v2.Service:
     template.service_account = "backend@p-staging.iam.gserviceaccount.com"
     template.max_instance_request_concurrency = 40
     template.scaling = run_v2.RevisionScaling(min_instance_count=1, max_instance_count=7)
-    template.annotations["autoscaling.knative.dev/maxScale"] = "7"
+    # Not autoscaling.knative.dev/maxScale: v2 refuses template annotations in that namespace
+    # (the v2 field is scaling.max_instance_count, set above).
+    template.annotations["example.com/rollout-note"] = "7"
     template.volumes.append(
         run_v2.Volume(name="cfg", secret=run_v2.SecretVolumeSource(secret="app-config"))
     )

@@ -174,6 +174,13 @@ def apply(
         float,
         typer.Option(callback=positive_seconds, help="Seconds to wait for each new revision."),
     ] = 600.0,
+    verify_timeout: Annotated[
+        float,
+        typer.Option(
+            callback=positive_seconds,
+            help="Seconds for each written service's app to agree (manifest `verify:`).",
+        ),
+    ] = 120.0,
     config_dir: ConfigDir = Path("configs"),
     output: Output = OutputFormat.text,
     impersonate: Impersonate = None,
@@ -191,6 +198,7 @@ def apply(
         parallel=parallel,
         rollout_timeout=rollout_timeout,
         audit_log=audit_log,
+        verify_timeout=verify_timeout,
     )
 
     def show_plan(report: Any) -> None:

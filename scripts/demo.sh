@@ -48,7 +48,7 @@ expect 4 "nightly audit: every environment, unmanaged services included" -- \
   deploytool audit --output text
 expect 4 "a dry run plans the removal, but production still leaks: never green" -- \
   deploytool apply production --dry-run
-expect 0 "apply staging: only the env changes, then verified as diff would" -- \
+expect 0 "apply staging: only the env changes, then verified as diff would, then by the app" -- \
   deploytool apply staging --yes --audit-log "$work/audit.jsonl"
 expect 0 "staging is in sync now" -- deploytool diff staging
 expect 0 "the staging app sees the E2E set: enabled, WebSocket stays open" -- \

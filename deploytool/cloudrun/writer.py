@@ -13,7 +13,7 @@ from google.api_core import exceptions as gexc
 from google.api_core import retry as gretry
 from google.api_core.future import polling
 
-from deploytool.cloudrun.convert import env_to_proto, service_from_proto, short, split_name
+from deploytool.cloudrun.convert import env_to_proto, short, split_name
 from deploytool.cloudrun.failures import is_transient, translate
 from deploytool.cloudrun.gateway import CloudRunGateway, read_retry
 from deploytool.cloudrun.kinds import KIND_APIS, kind_of

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from deploytool.commands.apply_app import DEFAULT_VERIFY_TIMEOUT, AppWait, verify_apps
 from deploytool.commands.apply_service import (
     Outcome,
     ServiceOutcome,
@@ -54,6 +55,7 @@ class ApplyOptions:
     parallel: int = 4
     rollout_timeout: float = 600.0
     audit_log: Path | None = None
+    verify_timeout: float = DEFAULT_VERIFY_TIMEOUT  # for the apps (`verify:`) to agree
 
 
 ShowPlan = Callable[[EnvironmentReport], None]
@@ -240,11 +242,22 @@ def run(
         parallel=options.parallel,
         others=gate.others,
     )
+    # Then the app of each written service is asked (manifest `verify:`), as `verify` asks it.
+    asked = verify_apps(
+        gateway,
+        manifest,
+        protected,
+        checked.outcomes,
+        audit=audit,
+        wait=AppWait(timeout=options.verify_timeout),
+        notify=notify,
+    )
+    verdict = combine([checked.verdict] + ([asked.verdict] if asked.verdict else []))
     return ApplyResult(
         environment,
         report,
-        checked.outcomes,
-        checked.verdict,
+        asked.outcomes,
+        verdict,
         options.dry_run,
         checked.note,
         verify=checked.report,

@@ -25,6 +25,7 @@ from deploytool.errors import ConflictError, LiveStateError, RolloutUnknownError
 if TYPE_CHECKING:
     from deploytool.cloudrun.gateway import CloudRunGateway
     from deploytool.cloudrun.writer import FetchedService
+    from deploytool.commands.apply_app import AppVerdict
 
 MAX_CONFLICT_RETRIES = 3
 
@@ -45,6 +46,8 @@ class Outcome(StrEnum):
     PARTIALLY_SERVING = "partially_serving"  # a canary: older revisions with other env serve too
     DRIFTED = "drifted"  # the template differs again (changed by someone else since)
     LEAKAGE = "leakage"  # E2E variables live on it after the write
+    # In sync in Cloud Run, but its app (the manifest's `verify:`) never agreed (apply_app):
+    UNVERIFIED = "unverified"
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,7 @@ class ServiceOutcome:
     traffic_command: str | None = None  # routes traffic to what was written
     verified: ServiceDiff | None = None  # the gate's read-back of this service
     kind: str = SERVICE
+    app: AppVerdict | None = None  # what its app said after the write (apply_app)
 
 
 def plan_from_live(spec: ServiceSpec, live: LiveService) -> ServicePlan:

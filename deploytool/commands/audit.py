@@ -25,7 +25,7 @@ from deploytool.core.model import LiveWorkload, ServiceSpec
 from deploytool.core.policy import Violation
 from deploytool.core.policy_advice import policy_warnings
 from deploytool.core.regions import checked_regions
-from deploytool.core.report import EnvironmentReport, LiveSnapshot, LocationRead
+from deploytool.core.report import EnvironmentReport, LiveSnapshot
 from deploytool.core.verdict import Verdict, combine
 from deploytool.errors import UsageError
 from deploytool.manifest import read_config

@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from deploytool.core.diff import EnvChange
 from deploytool.core.fingerprint import kinds_summary
@@ -106,6 +107,39 @@ class AuditLog:
             "outcome": entry.outcome,
             "message": entry.message,
         }
+        self._write(record)
+
+    def append_app(
+        self,
+        *,
+        environment: str,
+        service: str,
+        project: str,
+        region: str,
+        who: str,
+        revision: str | None,
+        agrees: bool,
+        message: str | None,
+        app: Mapping[str, Any],
+    ) -> None:
+        """What the app said after a write (apply with `verify:`): its own line, after the
+        write's, so the write is on record even if the probing never ends."""
+        self._write(
+            {
+                "time": datetime.now(UTC).isoformat(timespec="seconds"),
+                "environment": environment,
+                "service": service,
+                "project": project,
+                "region": region,
+                "who": who,
+                "revision": revision,
+                "outcome": "app_verified" if agrees else "app_unverified",
+                "message": message,
+                "app": dict(app),
+            }
+        )
+
+    def _write(self, record: Mapping[str, Any]) -> None:
         line = scrub(json.dumps(scrub_document(record), sort_keys=True, ensure_ascii=False))
         line += "\n"
         with self._lock:

@@ -128,7 +128,7 @@ def run(
     loaded = read_all(config_dir, [environment])
     manifest = loaded.manifests[0]
     names = _services_to_verify(manifest, services)
-    located, unlocated = _targets(manifest, names, gateway, tag)
+    located, unlocated = locate_targets(manifest, names, gateway, tag)
     tokens = IdTokens(anonymous=bool(gateway.settings.emulator_host), impersonate=impersonate)
     probed = verify_services(
         manifest,
@@ -167,7 +167,7 @@ def _services_to_verify(manifest: Manifest, services: Sequence[str]) -> list[str
     return sorted(covered)
 
 
-def _targets(
+def locate_targets(
     manifest: Manifest, names: Sequence[str], gateway: CloudRunGateway, tag: str | None
 ) -> tuple[list[VerifyTarget], list[ServiceVerification]]:
     """The URL of each service (or of its tag) from live Cloud Run; the ones without one are

@@ -19,6 +19,7 @@ from deploytool.render.text import (
     service_change_lines,
     verdict_line,
 )
+from deploytool.render.verify_report import app_lines
 
 OUTCOME_STYLE = {
     Outcome.APPLIED: "green",
@@ -33,6 +34,7 @@ OUTCOME_STYLE = {
     Outcome.PARTIALLY_SERVING: "bold yellow",
     Outcome.DRIFTED: "bold yellow",
     Outcome.LEAKAGE: "bold red",
+    Outcome.UNVERIFIED: "bold yellow",
 }
 
 
@@ -83,6 +85,8 @@ def render_outcomes(result: ApplyResult, console: Console | None = None) -> None
                         "green",
                     )
                 )
+            if o.app is not None:
+                parts += app_lines(o.service, o.app.result, o.app.probes)
             if o.traffic_command:
                 parts.append(Text(f"{o.service}: route traffic: {o.traffic_command}", "yellow"))
             if o.new_changes:

@@ -250,8 +250,10 @@ def failure_doc(command: str, environment: str | None, error: DeployToolError) -
 
 def apply_doc(result: ApplyResult) -> dict[str, Any]:
     """The diff envelope of the plan, plus each service's outcome; `verify` is the gate read
-    back after the writes (what decided `exit_code`), `remaining_leaks` what apply refused
-    over."""
+    back after the writes (what decided `exit_code` with `app`, what each written service's app
+    said, as `verify` reports it), `remaining_leaks` what apply refused over."""
+    from deploytool.render.verify_report import app_doc  # it imports this module
+
     body = environment_doc(result.plan, audit=False)
     body.pop("environment")
     outcomes = {(o.kind, o.service): o for o in result.outcomes}
@@ -264,6 +266,7 @@ def apply_doc(result: ApplyResult) -> dict[str, Any]:
         service["removed_leaks"] = list(o.removed_leaks) if o else []
         service["traffic_command"] = o.traffic_command if o else None
         service["verified"] = service_doc(o.verified) if o and o.verified else None
+        service["app"] = app_doc(o.app.result, o.app.probes) if o and o.app else None
     return {
         "schema_version": SCHEMA_VERSION,
         "command": "apply",

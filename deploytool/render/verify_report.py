@@ -50,6 +50,26 @@ def _service_doc(service: ServiceVerification) -> dict[str, Any]:
     return doc
 
 
+def app_doc(result: ServiceVerification, probes: int) -> dict[str, Any]:
+    """What `apply` shows of a written service's app: verify's entry plus the probes it took."""
+    return {**_service_doc(result), "probes": probes}
+
+
+def app_lines(service: str, result: ServiceVerification, probes: int) -> list[object]:
+    """`apply`'s text of a written service's app: one head line, then each check."""
+    head = Text(f"{service}: app ")
+    head.append(result.status.value.upper(), _STYLE[result.status])
+    head.append(f" after {probes} probe(s)")
+    if result.url:
+        head.append(f"  {_safe(result.url)}")
+    lines: list[object] = [head, *(_check_line(c) for c in result.checks)]
+    if not result.checks and result.message:
+        lines.append(Text(f"  error: {_safe(result.message)}", "red"))
+    if result.hint and not any(c.hint for c in result.checks):
+        lines.append(Text(f"  hint: {_safe(result.hint)}"))
+    return lines
+
+
 def _check_doc(check: Check) -> dict[str, Any]:
     doc: dict[str, Any] = {
         "check": check.check,

@@ -138,7 +138,7 @@ def search_all_resources(
             parent_asset_type="cloudresourcemanager.googleapis.com/Project",
         )
     size = min(page_size or DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
-    page, token = paginate(sorted(results), size, page_token)
+    page, token = paginate(sorted(results), size, page_token, scope=scope)
     return asset_v1.SearchAllResourcesResponse(
         results=[results[name] for name in page], next_page_token=token
     )

@@ -138,3 +138,8 @@ def service_routes_failed(service: run_v2.Service, message: str) -> None:
         condition(ROUTES_READY, Ready.CONDITION_FAILED, message, reason=unknown),
         condition(CONFIGURATIONS_READY, Ready.CONDITION_SUCCEEDED),
     ]
+
+
+def ready_condition(state: int, message: str = "") -> run_v2.Condition:
+    """The `Ready` (terminal) condition of a job, worker pool or revision in `state`."""
+    return condition(READY, state, message)

@@ -16,6 +16,7 @@ from google.longrunning import operations_pb2
 from google.protobuf import json_format
 from google.protobuf.message import Message
 
+from deploytool.emulator.conditions import ready_condition
 from deploytool.emulator.errors import ApiError
 from deploytool.emulator.resources import (
     Ready,
@@ -23,7 +24,6 @@ from deploytool.emulator.resources import (
     now,
     page_size_of,
     paginate,
-    ready_condition,
 )
 from deploytool.emulator.rollout import EMULATOR_PRINCIPAL
 from deploytool.emulator.workload_common import done_operation, etag_guard, replace_user_fields
@@ -143,7 +143,7 @@ class JobStore:
     def list_jobs(self, parent: str, size: int, token: str | None) -> run_v2.ListJobsResponse:
         with self._lock:
             names = sorted(n for n in self._jobs if n.startswith(parent + "/jobs/"))
-            page, next_token = paginate(names, size, token)
+            page, next_token = paginate(names, size, token, scope=parent)
             return run_v2.ListJobsResponse(
                 jobs=[self._jobs[n] for n in page], next_page_token=next_token
             )
@@ -156,7 +156,7 @@ class JobStore:
         prefix = parent[: -len("-")] if parent.endswith("/jobs/-") else parent + "/executions/"
         with self._lock:
             names = sorted(n for n in self._executions if n.startswith(prefix))
-            page, next_token = paginate(names, size, token)
+            page, next_token = paginate(names, size, token, scope=parent)
             return run_v2.ListExecutionsResponse(
                 executions=[self._executions[n] for n in page], next_page_token=next_token
             )

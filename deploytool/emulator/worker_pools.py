@@ -18,6 +18,7 @@ from google.longrunning import operations_pb2
 from google.protobuf import field_mask_pb2, json_format
 from google.protobuf.message import Message
 
+from deploytool.emulator.conditions import ready_condition
 from deploytool.emulator.errors import ApiError
 from deploytool.emulator.resources import (
     Ready,
@@ -26,7 +27,6 @@ from deploytool.emulator.resources import (
     now,
     page_size_of,
     paginate,
-    ready_condition,
     short_revision,
 )
 from deploytool.emulator.rollout import EMULATOR_PRINCIPAL
@@ -181,7 +181,7 @@ class WorkerPoolStore:
     ) -> run_v2.ListWorkerPoolsResponse:
         with self._lock:
             names = sorted(n for n in self._pools if n.startswith(parent + "/workerPools/"))
-            page, next_token = paginate(names, size, token)
+            page, next_token = paginate(names, size, token, scope=parent)
             return run_v2.ListWorkerPoolsResponse(
                 worker_pools=[self._pools[n] for n in page], next_page_token=next_token
             )

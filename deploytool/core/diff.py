@@ -100,9 +100,11 @@ def diff_env(
     live: Sequence[EnvVar],
     ignore: Sequence[str],
     project: str,
+    project_number: str | None = None,
 ) -> tuple[EnvChange, ...]:
     """Every difference between two env lists, sorted by name; ignored names left out.
-    A name declared twice keeps its last value, as Cloud Run does."""
+    A name declared twice keeps its last value, as Cloud Run does. `project_number`, when
+    known, resolves secret references by number to `project`."""
     want = {v.name: v for v in desired if not is_ignored(v.name, ignore)}
     have = {v.name: v for v in live if not is_ignored(v.name, ignore)}
     changes = []
@@ -112,7 +114,7 @@ def diff_env(
             changes.append(EnvChange(name, ChangeKind.MISSING, d, None))
         elif d is None:
             changes.append(EnvChange(name, ChangeKind.UNEXPECTED, None, l_))
-        elif not d.same_as(l_, project):
+        elif not d.same_as(l_, project, project_number):
             changes.append(EnvChange(name, ChangeKind.CHANGED, d, l_))
     return tuple(changes)
 
@@ -152,7 +154,7 @@ def diff_service(spec: WorkloadSpec, live: LiveWorkload | None) -> WorkloadDiff:
     container = select_container(live.containers, spec.container)
     if problem is not None or container is None:
         return result(WorkloadStatus.ERROR, error=problem)
-    changes = diff_env(spec.env, container.env, spec.ignore, spec.project)
+    changes = diff_env(spec.env, container.env, spec.ignore, spec.project, spec.project_number)
     status = WorkloadStatus.DRIFT if changes else WorkloadStatus.IN_SYNC
     return result(status, changes=changes, container=container.name)
 

@@ -250,7 +250,7 @@ def _with_serving_revisions(
                 diff, status=ServiceStatus.ERROR, error=why, not_ready=not_ready_reason(live)
             )
         live_env = container.env
-        changes = diff_env(spec.env, live_env, spec.ignore, spec.project)
+        changes = diff_env(spec.env, live_env, spec.ignore, spec.project, spec.project_number)
         if changes:
             drifts.append(RevisionDrift(name, reachable.percent, changes, reachable.tags))
     status = diff.status

@@ -48,23 +48,25 @@ class SecretRef:
         match = _SECRET_PATH.match(self.secret)
         return match.group("project") if match else None
 
-    def same_as(self, other: SecretRef, service_project: str) -> bool:
-        """Both spellings of one secret compare equal. A full path in the service's own
-        project equals the short name; a numeric project id cannot be resolved offline, so
-        it is taken as the service's project (Cloud Run itself writes numbers there)."""
+    def same_as(
+        self, other: SecretRef, service_project: str, project_number: str | None = None
+    ) -> bool:
+        """Both spellings of one secret compare equal: a short name is the service's own
+        project, and so is `projects/N/...` when N is that project's known number
+        (`project_number:` in the manifest). Any other number stays a number: it cannot be
+        resolved offline, and two different projects' secrets must never compare equal
+        (CONTRACT "What the gate reads (v2)"), so an unknown number differs from an id."""
         if self.version != other.version or self.short_name != other.short_name:
             return False
-        mine, theirs = self.project, other.project
-        if mine is None or theirs is None:
-            outer = mine if theirs is None else theirs
-            return outer is None or outer == service_project or outer.isdigit()
-        if mine == theirs:
-            return True
-        # One side by project number, the other by id: only the service's own project can
-        # be assumed, since numbers cannot be resolved offline.
-        return (mine.isdigit() and theirs == service_project) or (
-            theirs.isdigit() and mine == service_project
+        return self._owner(service_project, project_number) == other._owner(
+            service_project, project_number
         )
+
+    def _owner(self, service_project: str, project_number: str | None) -> str:
+        project = self.project
+        if project is None or (project_number is not None and project == project_number):
+            return service_project
+        return project
 
     def __str__(self) -> str:
         return f"{self.secret}:{self.version}"
@@ -85,10 +87,12 @@ class EnvVar:
     def is_secret_ref(self) -> bool:
         return self.secret is not None
 
-    def same_as(self, other: EnvVar, service_project: str) -> bool:
+    def same_as(
+        self, other: EnvVar, service_project: str, project_number: str | None = None
+    ) -> bool:
         """Same value, or same secret and version; plain never equals a secret."""
         if self.secret is not None and other.secret is not None:
-            return self.secret.same_as(other.secret, service_project)
+            return self.secret.same_as(other.secret, service_project, project_number)
         if self.secret is None and other.secret is None:
             # Cloud Run treats an entry with neither value nor source as the empty string.
             return (self.value or "") == (other.value or "")
@@ -115,6 +119,9 @@ class WorkloadSpec:
     e2e_names: frozenset[str] = frozenset()
     line: int | None = field(default=None, compare=False)
     kind: str = SERVICE
+    # The number of `project` when the manifest gives it (`project_number:`): a secret
+    # reference through that number is one through `project`.
+    project_number: str | None = None
 
     def env_by_name(self) -> dict[str, EnvVar]:
         return {var.name: var for var in self.env}

@@ -53,7 +53,8 @@ def merged_env(spec: ServiceSpec, live_env: Sequence[EnvVar]) -> tuple[EnvVar, .
             result.append(var)
         elif var.name in want:
             d = want[var.name]
-            result.append(var if d.same_as(var, spec.project) else _clean(d))
+            same = d.same_as(var, spec.project, spec.project_number)
+            result.append(var if same else _clean(d))
         # else: live-only and not ignored → removed
     for var in spec.env:
         if var.name not in seen and not is_ignored(var.name, spec.ignore):
@@ -87,7 +88,7 @@ def order_for_references(env: list[EnvVar]) -> list[EnvVar]:
 
 
 def plan_service(spec: ServiceSpec, container: str, live_env: Sequence[EnvVar]) -> ServicePlan:
-    changes = diff_env(spec.env, live_env, spec.ignore, spec.project)
+    changes = diff_env(spec.env, live_env, spec.ignore, spec.project, spec.project_number)
     new_env = merged_env(spec, live_env) if changes else tuple(live_env)
     return ServicePlan(
         spec.name, spec.project, spec.region, container, changes, new_env, kind=spec.kind

@@ -4,6 +4,7 @@ Problems are collected, never raised here; warnings are returned alongside."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from yaml.nodes import Node
 
@@ -96,6 +97,13 @@ def build_manifest(
             )
     if problems.items or project is None:
         return None, warnings
+    if project_number is not None:
+        # The number names the manifest's project only: a workload pointed elsewhere keeps
+        # its numbers unresolved.
+        specs = [
+            replace(spec, project_number=project_number) if spec.project == project else spec
+            for spec in specs
+        ]
     manifest = Manifest(
         environment=environment,
         path=problems.path,

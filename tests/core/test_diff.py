@@ -62,11 +62,13 @@ DIFF_ENV_CASES = [
         [],
     ),
     (
-        "numeric project path equals short name",
+        # Without `project_number:` a number cannot be resolved: another project's secret
+        # must never pass for this one's (CONTRACT "What the gate reads (v2)").
+        "an unknown project number is not the short name",
         (secret("S", "jwt:3"),),
         (secret("S", "projects/123456789/secrets/jwt:3"),),
         (),
-        [],
+        [("S", CHANGED)],
     ),
     (
         "numeric project path: version still compared",
@@ -111,18 +113,30 @@ DIFF_ENV_CASES = [
         [],
     ),
     (
-        # Cloud Run writes the project *number* where the manifest wrote the project id;
-        # model.SecretRef.same_as says a number is taken as the service's own project.
-        "full path by id equals full path by number",
+        "full path by id is not a full path by an unknown number",
         (secret("S", f"projects/{PROJECT}/secrets/jwt:3"),),
         (secret("S", "projects/123456789/secrets/jwt:3"),),
         (),
-        [],
+        [("S", CHANGED)],
     ),
     (
-        "full path by number equals full path by id",
+        "full path by an unknown number is not a full path by id",
         (secret("S", "projects/123456789/secrets/jwt:3"),),
         (secret("S", f"projects/{PROJECT}/secrets/jwt:3"),),
+        (),
+        [("S", CHANGED)],
+    ),
+    (
+        "two different project numbers are two different secrets",
+        (secret("S", "projects/111111111/secrets/jwt:3"),),
+        (secret("S", "projects/222222222/secrets/jwt:3"),),
+        (),
+        [("S", CHANGED)],
+    ),
+    (
+        "the same project number on both sides is the same secret",
+        (secret("S", "projects/111111111/secrets/jwt:3"),),
+        (secret("S", "projects/111111111/secrets/jwt:3"),),
         (),
         [],
     ),
@@ -401,3 +415,27 @@ def test_envvar_is_never_both() -> None:
     # Sanity on the model the diff relies on: plain and secret of one name never compare equal.
     assert not EnvVar("A", value="x").same_as(secret("A", "x:1"), PROJECT)
     assert not secret("A", "x:1").same_as(EnvVar("A", value="x"), PROJECT)
+
+
+NUMBER = "123456789"
+
+
+@pytest.mark.parametrize(
+    ("desired", "live", "expected"),
+    [
+        ("jwt:3", f"projects/{NUMBER}/secrets/jwt:3", []),
+        (f"projects/{NUMBER}/secrets/jwt:3", "jwt:3", []),
+        (f"projects/{PROJECT}/secrets/jwt:3", f"projects/{NUMBER}/secrets/jwt:3", []),
+        (f"projects/{NUMBER}/secrets/jwt:3", f"projects/{PROJECT}/secrets/jwt:3", []),
+        # Another number is another project, even when this project's number is known.
+        ("jwt:3", "projects/987654321/secrets/jwt:3", [("S", CHANGED)]),
+        (f"projects/{NUMBER}/secrets/jwt:3", "projects/987654321/secrets/jwt:3", [("S", CHANGED)]),
+        # The version is still compared.
+        ("jwt:3", f"projects/{NUMBER}/secrets/jwt:4", [("S", CHANGED)]),
+    ],
+)
+def test_a_known_project_number_resolves_to_the_project(desired, live, expected) -> None:
+    changes = diff_env(
+        (secret("S", desired),), (secret("S", live),), (), PROJECT, project_number=NUMBER
+    )
+    assert kinds(changes) == expected

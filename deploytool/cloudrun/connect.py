@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from deploytool.cloudrun.failures import translate
+from deploytool.errors import CredentialsError
 
 EMULATOR_ENV = "CLOUD_RUN_EMULATOR_HOST"
 SCOPES = ["https://www.googleapis.com/auth/cloud-platform"]
@@ -87,6 +88,17 @@ def _real_credentials(settings: ConnectionSettings) -> tuple[Any, str]:
 
     try:
         credentials, _project = google.auth.default(scopes=SCOPES)
+    except (OSError, ValueError) as exc:
+        # google-auth opens GOOGLE_APPLICATION_CREDENTIALS itself: a directory, an unreadable
+        # or a malformed file surfaces as these, not as DefaultCredentialsError.
+        where = os.environ.get("GOOGLE_APPLICATION_CREDENTIALS", "")
+        named = f" ({where})" if where else ""
+        raise CredentialsError(
+            f"the Application Default Credentials file{named} could not be read: "
+            f"{type(exc).__name__}",
+            "point GOOGLE_APPLICATION_CREDENTIALS at a service-account key file, or unset it "
+            "and run `gcloud auth application-default login`",
+        ) from exc
     except Exception as exc:  # DefaultCredentialsError and friends
         raise translate(exc, doing="find credentials") from exc
     identity = getattr(credentials, "service_account_email", None) or "application-default user"

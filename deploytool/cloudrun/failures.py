@@ -68,7 +68,14 @@ def translate(
     if isinstance(exc, LiveStateError):
         return exc
     if isinstance(exc, auth_exc.DefaultCredentialsError):
-        return CredentialsError("no Google credentials found", LOGIN_HINT, service=service)
+        first = exc.args[0] if exc.args and isinstance(exc.args[0], str) else str(exc)
+        detail = first.strip().splitlines()[0] if first.strip() else ""
+        found = "no Google credentials found"
+        # google-auth says which file it could not use ("File x was not found", "Failed to
+        # load service account credentials from x"): worth showing, it never quotes a key.
+        plain = not detail or detail.startswith("Your default credentials")
+        message = found if plain else f"{found}: {detail}"
+        return CredentialsError(message, LOGIN_HINT, service=service)
     if isinstance(exc, auth_exc.RefreshError):
         return CredentialsError(
             f"credentials were refused while trying to {doing}: {_first_line(exc)}",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from deploytool.core.credentials import credential_kind
 from deploytool.core.model import ServiceSpec
 from deploytool.core.policy import Policy
@@ -22,7 +24,12 @@ def manifest_warnings(
 
     declared = [var for spec in specs for var in spec.env] + list(e2e.block.env if e2e else ())
     for var in declared:
-        if not var.is_secret_ref and var.value and is_secret_name(var.name, policy.redaction.names):
+        if (
+            not var.is_secret_ref
+            and var.value
+            and is_secret_name(var.name, policy.redaction.names)
+            and not _plain_endpoint(var.value)
+        ):
             warn(
                 var.line,
                 f"{shown(var.name)} holds a plain value but its name looks secret; store it in "
@@ -44,3 +51,16 @@ def manifest_warnings(
                 f"{shown(imitated)} or remove it",
             )
     return [message for _, message in sorted(found)]
+
+
+def _plain_endpoint(value: str) -> bool:
+    """An http(s) URL with no user info and no credential shape (`AUTH_SERVICE_URL`): an
+    address, not a secret. It is still masked by its name; only the advice to move it to
+    Secret Manager would be noise."""
+    parts = urlsplit(value)
+    return (
+        parts.scheme in ("http", "https")
+        and bool(parts.hostname)
+        and "@" not in parts.netloc
+        and credential_kind(value) is None
+    )

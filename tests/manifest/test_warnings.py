@@ -122,3 +122,26 @@ def test_errors_about_secret_looking_values_never_show_them(
     assert shown
     assert value not in shown
     assert value[:12] not in shown
+
+
+def test_an_endpoint_under_a_secret_looking_name_is_not_advice_worthy(configs: Path) -> None:
+    # AUTH is a secret word (its value is masked), but an address is no secret to move to
+    # Secret Manager; a URL carrying user info still is.
+    write(
+        configs,
+        "staging.yaml",
+        """
+        project: p
+        region: r
+        services:
+          api:
+            env:
+              AUTH_SERVICE_URL: "https://auth.example.com/v1"
+              SESSION_STORE_URL: "redis://cache.internal:6379"
+              AUTH_DSN: "https://public@o1.ingest.example.com/2"
+        """,
+    )
+
+    warnings = read_manifest(configs, "staging").warnings
+
+    assert [w.split(": ")[1].split(" ")[0] for w in warnings] == ["SESSION_STORE_URL", "AUTH_DSN"]

@@ -4,6 +4,7 @@ proto."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from google.cloud import run_v2
 
@@ -90,7 +91,17 @@ def service_from_proto(service: run_v2.Service) -> LiveService:
         condition_message=condition.message,
         traffic=_traffic(service),
         uri=service.uri,
+        last_modifier=service.last_modifier,
+        update_time=timestamp(service, "update_time"),
     )
+
+
+def timestamp(message: Any, field: str) -> str:
+    """A proto timestamp as ISO-8601 UTC (`2026-01-02T03:04:05.123456Z`), "" when unset."""
+    if field not in message:
+        return ""
+    value = getattr(message, field)
+    return str(value.rfc3339()) if hasattr(value, "rfc3339") else str(value)
 
 
 def _traffic(service: run_v2.Service) -> tuple[TrafficShare, ...]:
@@ -131,4 +142,6 @@ def revision_from_proto(revision: run_v2.Revision) -> LiveRevision:
         containers=containers_from_proto(revision.containers),
         ready=ready,
         condition_message=message,
+        creator=revision.creator,
+        create_time=timestamp(revision, "create_time"),
     )

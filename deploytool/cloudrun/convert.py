@@ -103,7 +103,18 @@ def service_from_proto(service: run_v2.Service) -> LiveService:
         condition_message=condition.message,
         traffic=_traffic(raw),
         uri=raw.uri,
+        last_modifier=raw.last_modifier,
+        update_time=timestamp(raw, "update_time"),
     )
+
+
+def timestamp(message: Any, field: str) -> str:
+    """A proto timestamp as ISO-8601 UTC (`2026-01-02T03:04:05.123456Z`), "" when unset.
+    `message` may be proto-plus or raw protobuf."""
+    raw = _raw(message)
+    if not raw.HasField(field):
+        return ""
+    return str(getattr(raw, field).ToJsonString())
 
 
 def _traffic(service: Any) -> tuple[TrafficShare, ...]:
@@ -140,4 +151,6 @@ def revision_from_proto(revision: run_v2.Revision) -> LiveRevision:
         containers=containers_from_proto(revision.containers),
         ready=ready,
         condition_message=message,
+        creator=revision.creator,
+        create_time=timestamp(revision, "create_time"),
     )

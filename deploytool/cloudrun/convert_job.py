@@ -8,7 +8,7 @@ from typing import Any
 
 from google.cloud import run_v2
 
-from deploytool.cloudrun.convert import containers_from_proto
+from deploytool.cloudrun.convert import containers_from_proto, timestamp
 from deploytool.core.model import JOB, LiveExecution, LiveWorkload
 
 
@@ -23,6 +23,8 @@ def job_from_proto(job: run_v2.Job) -> LiveWorkload:
         etag=job.etag,
         annotations=tuple(sorted(job.annotations.items())),
         kind=JOB,
+        last_modifier=job.last_modifier,
+        update_time=_rfc3339(job, "update_time"),
     )
 
 
@@ -46,8 +48,4 @@ def job_containers(job: run_v2.Job) -> Any:
     return job.template.template.containers
 
 
-def _rfc3339(message: Any, field: str) -> str:
-    if field not in message:
-        return ""
-    value = getattr(message, field)
-    return str(value.rfc3339()) if hasattr(value, "rfc3339") else str(value)
+_rfc3339 = timestamp

@@ -8,7 +8,7 @@ from typing import Any
 
 from google.cloud import run_v2
 
-from deploytool.cloudrun.convert import containers_from_proto, short
+from deploytool.cloudrun.convert import containers_from_proto, short, timestamp
 from deploytool.core.model import WORKER_POOL, LiveWorkload, TrafficShare
 
 _SUCCEEDED = run_v2.Condition.State.CONDITION_SUCCEEDED
@@ -37,6 +37,8 @@ def worker_pool_from_proto(pool: run_v2.WorkerPool) -> LiveWorkload:
         condition_message=condition.message,
         traffic=_splits(pool),
         kind=WORKER_POOL,
+        last_modifier=pool.last_modifier,
+        update_time=timestamp(pool, "update_time"),
     )
 
 

@@ -11,6 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from deploytool import clock
 from deploytool.commands.audit_run import AuditRun, start_run
 from deploytool.commands.discover import (
     DiscoveryResult,
@@ -104,7 +105,8 @@ def run(
             "for; it cannot be combined with --live-from",
             "drop --discover for an offline gate, or --live-from to discover live",
         )
-    loaded = read_config(config_dir, list(environments) or None)
+    today = clock.today_utc()  # one date for the loader and the gate
+    loaded = read_config(config_dir, list(environments) or None, today=today)
     everything = (*loaded.manifests, *loaded.others)
     locations: dict[str, set[tuple[str, str]]] = {}
     for manifest in loaded.manifests:
@@ -155,6 +157,7 @@ def run(
             list_unmanaged=True,
             warnings=tuple(w for w in loaded.warnings if _warning_of(w, manifest.path)),
             others=tuple(m for m in everything if m.environment != manifest.environment),
+            today=today,
         )
         if shard.count > 1:
             report = _owned_findings(report, manifest.workloads, shard)

@@ -8,6 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from deploytool import clock
 from deploytool.commands.live import read_live, source_of
 from deploytool.commands.results import GateResult
 from deploytool.core.gate import evaluate
@@ -63,7 +64,8 @@ def read_gate(
     too, in each project of the selected services: leakage there counts as anywhere.
     `live_from` (exported files) replaces Cloud Run: `gateway` is then not used."""
     regions = checked_regions(extra_regions)
-    loaded = read_config(config_dir, [environment])
+    today = clock.today_utc()  # one date for the loader and the gate
+    loaded = read_config(config_dir, [environment], today=today)
     manifest = loaded.manifests[0]
     only = check_service_names(manifest, services)
     specs = [s for s in manifest.workloads if only is None or s.name in only]
@@ -87,6 +89,7 @@ def read_gate(
         only=only,
         warnings=tuple(loaded.warnings),
         others=loaded.others,
+        today=today,
     )
     return GateRead(manifest, snapshot, report, loaded.policy, loaded.others)
 

@@ -8,6 +8,7 @@ from enum import StrEnum
 from fnmatch import fnmatchcase
 from typing import Any
 
+from deploytool.core.ack_spec import AckNote
 from deploytool.core.model import (
     SERVICE,
     EnvVar,
@@ -50,6 +51,12 @@ class EnvChange:
     desired: EnvVar | None
     live: EnvVar | None
     origin: Origin | None = None
+    acknowledged: AckNote | None = None  # see core/acknowledge.py
+
+    @property
+    def gates(self) -> bool:
+        """Whether this change fails the gate: yes unless an acknowledgement holds today."""
+        return self.acknowledged is None or self.acknowledged.expired
 
 
 @dataclass(frozen=True)
@@ -61,6 +68,9 @@ class RevisionDrift:
     percent: int
     changes: tuple[EnvChange, ...]
     tags: tuple[TagRoute, ...] = ()
+    # Who made the revision and when (Revision.creator, create_time; ISO-8601 UTC).
+    creator: str | None = None
+    create_time: str | None = None
 
 
 @dataclass(frozen=True)
@@ -78,6 +88,9 @@ class WorkloadDiff:
     revisions: tuple[RevisionDrift, ...] = ()
     not_ready: str | None = None  # the latest created revision is not ready: why
     kind: str = SERVICE
+    # Who changed the live workload last, and when (its last_modifier, update_time).
+    last_modifier: str | None = None
+    update_time: str | None = None
 
     @property
     def name(self) -> str:
@@ -86,6 +99,17 @@ class WorkloadDiff:
     @property
     def has_drift(self) -> bool:
         return bool(self.changes) or bool(self.revisions)
+
+    @property
+    def gating_drift(self) -> bool:
+        """Drift that fails the gate: a missing workload, or any change (template or
+        revision) that no acknowledgement covers today."""
+        if self.status is WorkloadStatus.MISSING:
+            return True
+        if self.status is not WorkloadStatus.DRIFT:
+            return False
+        changes = [*self.changes, *(c for r in self.revisions for c in r.changes)]
+        return any(c.gates for c in changes) or not changes
 
 
 ServiceDiff = WorkloadDiff
@@ -141,6 +165,10 @@ def diff_service(spec: WorkloadSpec, live: LiveWorkload | None) -> WorkloadDiff:
     """Compare one managed workload's template against its spec (any kind)."""
 
     def result(status: WorkloadStatus, **fields: Any) -> WorkloadDiff:
+        if live is not None:
+            fields.update(
+                last_modifier=live.last_modifier or None, update_time=live.update_time or None
+            )
         return WorkloadDiff(spec.name, spec.project, spec.region, status, kind=spec.kind, **fields)
 
     if live is None:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from dataclasses import replace
+from datetime import date
 
+from deploytool.core.acknowledge import apply_acknowledgements
 from deploytool.core.diff import (
     RevisionDrift,
     ServiceDiff,
@@ -49,7 +51,7 @@ def verdict_of(
     services: Sequence[ServiceDiff], violations: Sequence[Violation], errors: Sequence[ReadError]
 ) -> Verdict:
     """The verdict of one environment's findings (used again after sharding and merging)."""
-    drifted = sum(1 for d in services if d.status in (ServiceStatus.DRIFT, ServiceStatus.MISSING))
+    drifted = sum(1 for d in services if d.gating_drift)  # acknowledged drift does not count
     return decide(violations=len(violations), errors=len(errors), drifted=drifted)
 
 
@@ -83,11 +85,13 @@ def evaluate(
     list_unmanaged: bool = False,
     warnings: tuple[str, ...] = (),
     others: Sequence[Manifest] = (),
+    today: date | None = None,
 ) -> EnvironmentReport:
     """Compare every managed workload (or those in `only`) and check the policy everywhere
     the snapshot reached, managed or not, every kind alike. `others` are the other
     environments' manifests: ownership is judged against them, and what they manage is
-    theirs, not unmanaged here."""
+    theirs, not unmanaged here. `today` (UTC) judges the manifest's acknowledgements; None
+    applies none, so every difference fails the gate."""
     env = manifest.environment
     violations: list[Violation] = manifest_violations(manifest, policy)
     violations += manifest_plaintext(manifest, policy)
@@ -187,6 +191,9 @@ def evaluate(
                 if owner not in theirs:
                     violations.extend(execution_violations(env, execution, policy))
 
+    if today is not None and manifest.acknowledge:
+        diffs, stale = apply_acknowledgements(diffs, manifest.acknowledge, today, manifest.path)
+        found_warnings += stale
     verdict = verdict_of(diffs, violations, errors)
     return EnvironmentReport(
         environment=env,
@@ -252,7 +259,16 @@ def _with_serving_revisions(
         live_env = container.env
         changes = diff_env(spec.env, live_env, spec.ignore, spec.project, spec.project_number)
         if changes:
-            drifts.append(RevisionDrift(name, reachable.percent, changes, reachable.tags))
+            drifts.append(
+                RevisionDrift(
+                    name,
+                    reachable.percent,
+                    changes,
+                    reachable.tags,
+                    creator=revision.creator or None,
+                    create_time=revision.create_time or None,
+                )
+            )
     status = diff.status
     if drifts and status is ServiceStatus.IN_SYNC:
         status = ServiceStatus.DRIFT

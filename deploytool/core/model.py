@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from deploytool.core.ack_spec import Acknowledgement
 from deploytool.core.secret_names import is_secret_name
 from deploytool.core.verify_spec import VerifySpec
 
@@ -165,6 +166,7 @@ class Manifest:
     project_number: str | None = None  # optional `project_number:` (exported files use it)
     jobs: tuple[WorkloadSpec, ...] = ()
     worker_pools: tuple[WorkloadSpec, ...] = ()
+    acknowledge: tuple[Acknowledgement, ...] = ()  # known drift, accepted for a while
 
     @property
     def workloads(self) -> tuple[WorkloadSpec, ...]:
@@ -222,6 +224,9 @@ class LiveWorkload:
     traffic: tuple[TrafficShare, ...] = ()
     uri: str = ""
     kind: str = SERVICE
+    # Who changed it last and when (last_modifier, update_time; ISO-8601 UTC), "" unknown.
+    last_modifier: str = ""
+    update_time: str = ""
 
     def annotation(self, key: str) -> str | None:
         return dict(self.annotations).get(key)
@@ -244,6 +249,8 @@ class LiveRevision:
     ready: bool | None = None
     condition_message: str = ""
     kind: str = SERVICE
+    creator: str = ""  # Revision.creator and create_time (ISO-8601 UTC), "" unknown
+    create_time: str = ""
 
 
 @dataclass(frozen=True)

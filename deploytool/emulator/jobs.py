@@ -77,6 +77,7 @@ class JobStore:
         job.etag = job.etag or new_etag()
         job.uid = job.uid or str(uuid.uuid4())
         job.creator = job.creator or EMULATOR_PRINCIPAL
+        job.last_modifier = job.last_modifier or job.creator
         if "create_time" not in job:
             job.create_time = now()
         if "update_time" not in job:
@@ -116,9 +117,14 @@ class JobStore:
             return _copy(job) if job is not None else None
 
     def set_env(
-        self, name: str, env: Iterable[run_v2.EnvVar], container: str | None = None
+        self,
+        name: str,
+        env: Iterable[run_v2.EnvVar],
+        container: str | None = None,
+        *,
+        modifier: str | None = None,
     ) -> run_v2.Job:
-        """An out-of-band `gcloud run jobs update --set-env-vars`."""
+        """An out-of-band `gcloud run jobs update --set-env-vars` (by `modifier`)."""
         with self._lock:
             job = self._require(name)
             target = next(
@@ -128,14 +134,14 @@ class JobStore:
             if target is None:
                 raise ValueError(f"{name} has no container {container!r}")
             target.env = list(env)
-            self._bump(job)
+            self._bump(job, modifier)
             return _copy(job)
 
-    def redeploy(self, name: str) -> run_v2.Job:
+    def redeploy(self, name: str, *, modifier: str | None = None) -> run_v2.Job:
         """A concurrent change that leaves the env alone: a new etag and generation."""
         with self._lock:
             job = self._require(name)
-            self._bump(job)
+            self._bump(job, modifier)
             return _copy(job)
 
     # -- API operations -------------------------------------------------------------------
@@ -197,11 +203,12 @@ class JobStore:
         return ApiError.not_found(f"Resource '{name}' of kind 'JOB' was not found.")
 
     @staticmethod
-    def _bump(job: run_v2.Job) -> None:
+    def _bump(job: run_v2.Job, modifier: str | None = None) -> None:
         job.generation += 1
         job.observed_generation = job.generation
         job.etag = new_etag()
         job.update_time = now()
+        job.last_modifier = modifier or EMULATOR_PRINCIPAL  # the writer, as Cloud Run records
 
 
 # -- routes -------------------------------------------------------------------------------

@@ -110,12 +110,13 @@ def prepare_spec(
     return spec
 
 
-def bump(spec: run_v2.Service) -> None:
+def bump(spec: run_v2.Service, modifier: str | None = None) -> None:
     """A change of the desired state: Service.generation "monotonically increases every time
-    the user modifies the desired state"; a new etag."""
+    the user modifies the desired state"; a new etag; `last_modifier` is the writer (the
+    emulator's anonymous caller unless an out-of-band change names one)."""
     spec.generation += 1
     spec.update_time = now()
-    spec.last_modifier = EMULATOR_PRINCIPAL
+    spec.last_modifier = modifier or EMULATOR_PRINCIPAL
     spec.etag = new_etag()
 
 

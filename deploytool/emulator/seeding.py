@@ -60,6 +60,7 @@ def complete_service(
     service.etag = service.etag or new_etag()
     service.uid = service.uid or str(uuid.uuid4())
     service.creator = service.creator or EMULATOR_PRINCIPAL
+    service.last_modifier = service.last_modifier or service.creator
     service.uri = service.uri or name.url
     if not service.urls:
         service.urls = [name.deterministic_url, service.uri]

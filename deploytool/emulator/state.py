@@ -32,6 +32,7 @@ from deploytool.emulator.resources import (
     traffic_statuses,
 )
 from deploytool.emulator.rollout import (
+    EMULATOR_PRINCIPAL,
     bump,
     check_keys,
     copy_revision,
@@ -154,11 +155,16 @@ class EmulatorState:
                 self._fail_rollout[service] = message
 
     def set_env(
-        self, service: str, env: Iterable[run_v2.EnvVar], container: str | None = None
+        self,
+        service: str,
+        env: Iterable[run_v2.EnvVar],
+        container: str | None = None,
+        *,
+        modifier: str | None = None,
     ) -> run_v2.Service:
         """An out-of-band change (someone ran `gcloud run services update`): replace the env
         of `container` (default: the first), as a real update does (new generation, etag and
-        revision). Returns the service afterwards."""
+        revision; `modifier` is who made it). Returns the service afterwards."""
         with self._lock:
             current = self._require(service)
             body = copy_service(current)
@@ -168,9 +174,15 @@ class EmulatorState:
             if target is None:
                 raise ValueError(f"{service} has no container {container!r}")
             target.env = list(env)
-            return self._redeploy(current, body)
+            return self._redeploy(current, body, modifier)
 
-    def set_traffic(self, service: str, traffic: Iterable[run_v2.TrafficTarget]) -> run_v2.Service:
+    def set_traffic(
+        self,
+        service: str,
+        traffic: Iterable[run_v2.TrafficTarget],
+        *,
+        modifier: str | None = None,
+    ) -> run_v2.Service:
         """An out-of-band `gcloud run services update-traffic` (`--to-revisions`,
         `--set-tags`): only the routing changes, so no revision is cut. Validated as an
         update is (ValueError). Returns the service afterwards."""
@@ -192,17 +204,18 @@ class EmulatorState:
             spec.observed_generation = spec.generation
             spec.etag = new_etag()
             spec.update_time = now()
+            spec.last_modifier = modifier or EMULATOR_PRINCIPAL
             spec.traffic_statuses = traffic_statuses(
                 spec.traffic, spec.latest_ready_revision, spec.uri
             )
             self._services[service] = spec
             return copy_service(spec)
 
-    def redeploy(self, service: str) -> run_v2.Service:
+    def redeploy(self, service: str, *, modifier: str | None = None) -> run_v2.Service:
         """Deploy the same template again: only the etag, generation and revision change."""
         with self._lock:
             current = self._require(service)
-            return self._redeploy(current, copy_service(current))
+            return self._redeploy(current, copy_service(current), modifier)
 
     def add_settle_hook(self, hook: SettleHook) -> None:
         """`hook(services)` runs now and after every settle, lock held, on the stored
@@ -388,14 +401,16 @@ class EmulatorState:
         else:
             operation.response = copy_service(service)
 
-    def _redeploy(self, current: run_v2.Service, body: run_v2.Service) -> run_v2.Service:
+    def _redeploy(
+        self, current: run_v2.Service, body: run_v2.Service, modifier: str | None = None
+    ) -> run_v2.Service:
         """An out-of-band deploy: always a new revision (as `gcloud run deploy` of the same
         image is), settled at once."""
         self._settle(force_service=current.name)
         body.template.revision = ""
         revisions = self._revisions.setdefault(current.name, {})
         spec = prepare_spec(current, body, current.name, ())
-        bump(spec)
+        bump(spec, modifier)
         revision = start_rollout(spec, current, revisions, self._rng)
         settle_rollout(spec, revision, revisions, self._fail_rollout.get(current.name))
         revisions[revision.name] = revision

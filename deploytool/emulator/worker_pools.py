@@ -87,6 +87,7 @@ class WorkerPoolStore:
         pool.etag = pool.etag or new_etag()
         pool.uid = pool.uid or str(uuid.uuid4())
         pool.creator = pool.creator or EMULATOR_PRINCIPAL
+        pool.last_modifier = pool.last_modifier or pool.creator
         if "create_time" not in pool:
             pool.create_time = now()
         if "update_time" not in pool:
@@ -142,7 +143,12 @@ class WorkerPoolStore:
             return sorted(self._revisions.get(pool, {}))
 
     def set_env(
-        self, name: str, env: Iterable[run_v2.EnvVar], container: str | None = None
+        self,
+        name: str,
+        env: Iterable[run_v2.EnvVar],
+        container: str | None = None,
+        *,
+        modifier: str | None = None,
     ) -> run_v2.WorkerPool:
         """An out-of-band `gcloud beta run worker-pools update --set-env-vars`: a new
         revision takes the whole split (LATEST), as an update does."""
@@ -154,21 +160,26 @@ class WorkerPoolStore:
             if target is None:
                 raise ValueError(f"{name} has no container {container!r}")
             target.env = list(env)
-            return self._store_update(pool, template_changed=True)
+            return self._store_update(pool, template_changed=True, modifier=modifier)
 
     def set_instance_splits(
-        self, name: str, splits: Iterable[run_v2.InstanceSplit]
+        self,
+        name: str,
+        splits: Iterable[run_v2.InstanceSplit],
+        *,
+        modifier: str | None = None,
     ) -> run_v2.WorkerPool:
         """An out-of-band change of the split only: no revision is cut."""
         with self._lock:
             pool = _copy(self._require(name))
             pool.instance_splits = list(splits)
-            return self._store_update(pool, template_changed=False)
+            return self._store_update(pool, template_changed=False, modifier=modifier)
 
-    def redeploy(self, name: str) -> run_v2.WorkerPool:
+    def redeploy(self, name: str, *, modifier: str | None = None) -> run_v2.WorkerPool:
         """A concurrent change leaving the template alone: a new etag and generation."""
         with self._lock:
-            return self._store_update(_copy(self._require(name)), template_changed=False)
+            pool = _copy(self._require(name))
+            return self._store_update(pool, template_changed=False, modifier=modifier)
 
     # -- API operations -------------------------------------------------------------------
 
@@ -250,11 +261,14 @@ class WorkerPoolStore:
     def _not_found(name: str) -> ApiError:
         return ApiError.not_found(f"Resource '{name}' of kind 'WORKER_POOL' was not found.")
 
-    def _store_update(self, pool: run_v2.WorkerPool, *, template_changed: bool) -> Any:
+    def _store_update(
+        self, pool: run_v2.WorkerPool, *, template_changed: bool, modifier: str | None = None
+    ) -> Any:
         pool.generation += 1
         pool.observed_generation = pool.generation
         pool.etag = new_etag()
         pool.update_time = now()
+        pool.last_modifier = modifier or EMULATOR_PRINCIPAL  # the writer, as Cloud Run records
         if template_changed:
             self._cut_revision(pool, None)
             pool.latest_ready_revision = pool.latest_created_revision
@@ -276,6 +290,7 @@ class WorkerPoolStore:
             labels=dict(pool.template.labels),
             service_account=pool.template.service_account,
             create_time=now(),
+            creator=pool.last_modifier or EMULATOR_PRINCIPAL,
             etag=new_etag(),
             conditions=[ready_condition(Ready.CONDITION_SUCCEEDED)],
         )

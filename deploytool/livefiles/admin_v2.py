@@ -71,6 +71,8 @@ def service(doc: Doc) -> ParsedService:
             ),
             traffic=_traffic(doc.get("trafficStatuses", what), latest_ready, what),
             uri=optional_text(doc, "uri", what),
+            last_modifier=optional_text(doc, "lastModifier", what),
+            update_time=optional_text(doc, "updateTime", what),
         ),
         doc.where,
     )
@@ -92,7 +94,17 @@ def revision(doc: Doc) -> ParsedRevision:
             ready = state == _SUCCEEDED
             message = optional_text(condition, "message", "condition")
     return ParsedRevision(
-        LiveRevision(name, owner, project, region, _containers(doc, what), ready, message),
+        LiveRevision(
+            name,
+            owner,
+            project,
+            region,
+            _containers(doc, what),
+            ready,
+            message,
+            creator=optional_text(doc, "creator", what),
+            create_time=optional_text(doc, "createTime", what),
+        ),
         doc.where,
     )
 

@@ -48,14 +48,15 @@ def service(doc: Doc) -> ParsedService:
     containers = _containers(template.require("spec", f"{what} template"), aliases, what)
     status = doc.get("status", what)
     annotations = metadata.get("annotations", "metadata")
+    notes = annotations.string_map("annotations") if annotations else {}
     base = LiveService(
         name=name,
         project=project,
         region=region,
         containers=containers,
-        annotations=tuple(
-            sorted((annotations.string_map("annotations") if annotations else {}).items())
-        ),
+        annotations=tuple(sorted(notes.items())),
+        # The v1 (Knative) shape keeps who changed it in an annotation; it has no update time.
+        last_modifier=notes.get("serving.knative.dev/lastModifier", ""),
     )
     if status is None:
         # `--format export` drops status: take the traffic the spec asks for, and the

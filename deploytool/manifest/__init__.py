@@ -12,6 +12,7 @@ name, or a look-alike of an E2E name) come from `read_manifest` / `read_all` as
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from deploytool.core.model import Manifest
@@ -106,8 +107,11 @@ def load_all(
     return loaded.policy, list(loaded.manifests)
 
 
-def read_all(config_dir: Path, environments: list[str] | None = None) -> LoadedConfig:
-    """Like `load_all`, with warnings."""
+def read_all(
+    config_dir: Path, environments: list[str] | None = None, *, today: date | None = None
+) -> LoadedConfig:
+    """Like `load_all`, with warnings. `today` (UTC) bounds acknowledgement dates (the
+    clock's when None)."""
     # Every command, whichever environments it names: a misnamed file is never skipped.
     check_config_dir(config_dir)
     if environments:
@@ -130,7 +134,7 @@ def read_all(config_dir: Path, environments: list[str] | None = None) -> LoadedC
     for name, path in paths.items():
         assert path is not None
         manifest, found_warnings, found_problems = _read_manifest(
-            config_dir, path, name, policy or Policy()
+            config_dir, path, name, policy or Policy(), today
         )
         problems += found_problems
         warnings += found_warnings
@@ -145,7 +149,9 @@ def read_all(config_dir: Path, environments: list[str] | None = None) -> LoadedC
     return LoadedConfig(policy, tuple(manifests), tuple(warnings))
 
 
-def read_config(config_dir: Path, environments: list[str] | None = None) -> LoadedConfig:
+def read_config(
+    config_dir: Path, environments: list[str] | None = None, *, today: date | None = None
+) -> LoadedConfig:
     """The manifests of `environments` (all when None or empty) and, as `others`, every other
     manifest of the config dir: which environment owns a workload or a project can only be
     judged over all of them. An invalid other manifest fails like a named one (exit 2,
@@ -155,7 +161,7 @@ def read_config(config_dir: Path, environments: list[str] | None = None) -> Load
     missing = [name for name in wanted if find_manifest(config_dir, name) is None]
     if missing:
         raise missing_manifests_error(config_dir, missing)
-    everything = read_all(config_dir)
+    everything = read_all(config_dir, today=today)
     by_name = {m.environment: m for m in everything.manifests}
     chosen = [by_name[name] for name in wanted] if wanted else list(everything.manifests)
     named = {m.environment for m in chosen}
@@ -170,7 +176,7 @@ def read_config(config_dir: Path, environments: list[str] | None = None) -> Load
 
 
 def _read_manifest(
-    config_dir: Path, path: Path, environment: str, policy: Policy
+    config_dir: Path, path: Path, environment: str, policy: Policy, today: date | None = None
 ) -> tuple[Manifest | None, list[str], list[ManifestProblem]]:
     display = str(path)
     outside = outside_problem(config_dir, path)
@@ -190,7 +196,7 @@ def _read_manifest(
             return None, [], problems.items
         declare_secret_names(root)
         report_duplicate_keys(root, problems)
-        manifest, warnings = build_manifest(root, environment, problems, policy)
+        manifest, warnings = build_manifest(root, environment, problems, policy, today)
     except Exception as exc:  # the promise: a broken file is exit 2, never a traceback
         return None, [], [_unexpected(display, exc)]
     return (manifest if not problems.items else None), warnings, problems.items

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from datetime import date
 
 from yaml.nodes import Node
 
+from deploytool.clock import today_utc
 from deploytool.core.model import (
     JOB,
     KIND_SECTIONS,
@@ -20,6 +22,7 @@ from deploytool.core.model import (
     workload_label,
 )
 from deploytool.core.policy import Policy
+from deploytool.manifest.acknowledge_block import read_acknowledge
 from deploytool.manifest.advice import manifest_warnings
 from deploytool.manifest.e2e_block import merge_e2e, read_e2e
 from deploytool.manifest.ignore_check import WorkloadIgnores, check_ignored_declarations
@@ -51,9 +54,14 @@ _IGNORE_LIST = "a list of variable names or globs"
 
 
 def build_manifest(
-    root: Node, environment: str, problems: Problems, policy: Policy
+    root: Node,
+    environment: str,
+    problems: Problems,
+    policy: Policy,
+    today: date | None = None,
 ) -> tuple[Manifest | None, list[str]]:
-    """The manifest in `root` (None when a problem was found) and its warnings."""
+    """The manifest in `root` (None when a problem was found) and its warnings. `today`
+    (UTC; the clock's when None) bounds the acknowledgements' dates."""
     top_entries = mapping_entries(
         root, "top level", "a mapping with project:, region: and services:", problems
     )
@@ -84,6 +92,9 @@ def build_manifest(
         workloads, ignore, e2e, problems, lambda name: protected and policy.is_e2e_name(name)
     )
     verify = read_verify(top.get("verify"), [s for s in specs if s.kind == SERVICE], problems)
+    acknowledge = read_acknowledge(
+        top.get("acknowledge"), specs, environment, policy, today or today_utc(), problems
+    )
     warnings = manifest_warnings(problems.path, specs, e2e, policy)
     if e2e is not None:
         specs = [merge_e2e(spec, e2e, problems) for spec in specs]
@@ -117,6 +128,7 @@ def build_manifest(
         project_line=top["project"].line,
         verify=verify,
         project_number=project_number,
+        acknowledge=acknowledge,
     )
     return manifest, warnings
 

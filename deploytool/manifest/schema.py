@@ -31,15 +31,19 @@ from deploytool.manifest.shape import (
     Choice,
     Digits,
     DottedPath,
+    Entries,
     Expectations,
     Flag,
+    IsoDate,
     Named,
     NameMap,
+    Prose,
     Strings,
     UrlPath,
     Value,
     Variables,
     Word,
+    WorkloadRef,
 )
 from deploytool.manifest.variables import MAX_NAME_CHARS, SECRET_REF
 from deploytool.manifest.verify_block import DOTTED_PATH
@@ -122,6 +126,8 @@ def _block(block: Block) -> dict[str, Any]:
         schema.update(groups[0])
     elif groups:
         schema["allOf"] = groups
+    if block.exactly_one:
+        schema["oneOf"] = [{"required": [key]} for key in block.exactly_one]
     return schema
 
 
@@ -154,6 +160,15 @@ def _value(value: Value) -> dict[str, Any]:
     if isinstance(value, NameMap):
         name = {"type": "string", "pattern": WORKLOAD_NAME.pattern}
         return {"type": "object", "propertyNames": name, "additionalProperties": name}
+    if isinstance(value, IsoDate):
+        return {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"}
+    if isinstance(value, Prose):
+        return {"type": "string", "pattern": "\\S"}
+    if isinstance(value, WorkloadRef):
+        pattern = WORKLOAD_NAME if value.kind == "service" else LONG_WORKLOAD_NAME
+        return {"type": "string", "pattern": pattern.pattern}
+    if isinstance(value, Entries):
+        return {"type": "array", "items": _block(value.entry)}
     if isinstance(value, Choice):
         return {"type": "string", "enum": list(value.options)}
     if isinstance(value, UrlPath):

@@ -70,6 +70,23 @@ class NameMap:
 
 
 @dataclass(frozen=True)
+class IsoDate:
+    """A quoted ISO date, YYYY-MM-DD (UTC)."""
+
+
+@dataclass(frozen=True)
+class Prose:
+    """A non-blank string of words (a reason)."""
+
+
+@dataclass(frozen=True)
+class WorkloadRef:
+    """The name of a workload of `kind` in this manifest."""
+
+    kind: str
+
+
+@dataclass(frozen=True)
 class Choice:
     """One of a few fixed words."""
 
@@ -84,6 +101,8 @@ class Block:
     keys: tuple[Key, ...]
     # Each inner tuple: at least one of these keys must be given.
     one_of: tuple[tuple[str, ...], ...] = ()
+    # Exactly one of these keys must be given.
+    exactly_one: tuple[str, ...] = ()
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -104,8 +123,19 @@ class Named:
     non_empty: bool = True
 
 
+@dataclass(frozen=True)
+class Entries:
+    """A list of `Block` mappings."""
+
+    entry: Block
+
+
 Value = (
     Word
+    | IsoDate
+    | Prose
+    | WorkloadRef
+    | Entries
     | Digits
     | Strings
     | Variables
@@ -177,6 +207,24 @@ VERIFY = Block(
     ),
 )
 
+ACKNOWLEDGE = Block(
+    "acknowledgement",
+    (
+        Key("service", WorkloadRef("service"), "the service whose drift is known"),
+        Key("job", WorkloadRef("job"), "the job whose drift is known"),
+        Key("worker_pool", WorkloadRef("worker_pool"), "the worker pool whose drift is known"),
+        Key("variable", Word(), "the variable whose drift is known", required=True),
+        Key("reason", Prose(), "why it is accepted, e.g. a ticket", required=True),
+        Key(
+            "until",
+            IsoDate(),
+            "the last day (UTC) it is accepted, at most a year away: YYYY-MM-DD",
+            required=True,
+        ),
+    ),
+    exactly_one=("service", "job", "worker_pool"),
+)
+
 MANIFEST = Block(
     "manifest",
     (
@@ -192,6 +240,12 @@ MANIFEST = Block(
             "worker_pools",
             Named(WORKLOAD, key="long_workload"),
             "Cloud Run worker pools: name -> settings",
+        ),
+        Key(
+            "acknowledge",
+            Entries(ACKNOWLEDGE),
+            "known drift, accepted until a date: [{service|job|worker_pool, variable, reason, "
+            "until}]",
         ),
     ),
     one_of=(WORKLOAD_KEYS,),

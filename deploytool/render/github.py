@@ -16,6 +16,7 @@ import re
 from typing import IO, Any
 
 from deploytool.redaction import scrub
+from deploytool.render.doc_notes import acknowledged_only
 from deploytool.render.escape import escape_document
 from deploytool.render.markdown import (
     drifted,
@@ -61,6 +62,7 @@ def annotation_lines(doc: Doc) -> list[str]:
     doc = escape_document(doc)
     errors: list[str] = []
     warnings: list[str] = []
+    notices: list[str] = []
     for env in environment_docs(doc):
         name = env.get("environment")
         for v in env.get("violations", []):
@@ -92,6 +94,15 @@ def annotation_lines(doc: Doc) -> list[str]:
                         title=f"deploytool {name}: {workload_name(s)} {s.get('status')}",
                     )
                 )
+            elif acknowledged_only(s):
+                # Shown, not a failure: a notice, never a warning that reads like drift.
+                notices.append(
+                    command(
+                        "notice",
+                        _drift_message(s).replace("differs from", "has acknowledged drift from"),
+                        title=f"deploytool {name}: {workload_name(s)} drift acknowledged",
+                    )
+                )
             if s.get("not_ready"):
                 warnings.append(
                     command(
@@ -100,7 +111,7 @@ def annotation_lines(doc: Doc) -> list[str]:
                         title=f"deploytool {name}: {workload_name(s)} not ready",
                     )
                 )
-    return _capped("error", errors) + _capped("warning", warnings)
+    return _capped("error", errors) + _capped("warning", warnings) + _capped("notice", notices)
 
 
 def _manifest_position(violation: Doc) -> tuple[str | None, str | None]:

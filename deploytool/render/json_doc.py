@@ -15,6 +15,7 @@ from deploytool.core.report import EnvironmentReport, ReadError
 from deploytool.errors import DeployToolError, ManifestError
 from deploytool.redaction import scrub, scrub_document, shown_value
 from deploytool.render import json_style
+from deploytool.render.ack_doc import attribution_fields, note_fields
 from deploytool.render.discovery_doc import discovery_fields
 from deploytool.render.escape import json_text
 
@@ -55,6 +56,7 @@ def change_doc(change: EnvChange) -> dict[str, Any]:
     }
     if change.origin is not None:
         doc["origin"] = str(change.origin)
+    doc.update(note_fields(change.acknowledged))
     return doc
 
 
@@ -73,6 +75,7 @@ def service_doc(diff: ServiceDiff) -> dict[str, Any]:
         "container": diff.container,
         "revisions": [revision_doc(r) for r in diff.revisions],
         "not_ready": diff.not_ready,
+        **attribution_fields(diff.last_modifier, diff.update_time),
     }
     if diff.kind in (JOB, WORKER_POOL):
         doc[diff.kind] = diff.service
@@ -91,6 +94,8 @@ def revision_doc(r: RevisionDrift) -> dict[str, Any]:
         "uri": (r.tags[0].uri or None) if r.tags else None,
         "uris": [t.uri or None for t in r.tags],
         "changes": [change_doc(c) for c in r.changes],
+        "creator": r.creator,
+        "create_time": r.create_time,
     }
 
 

@@ -32,6 +32,7 @@ from deploytool.core.reachable import TagRoute
 from deploytool.core.report import EXECUTIONS, EnvironmentReport, ReadError, UnmanagedService
 from deploytool.core.verdict import Status, Verdict
 from deploytool.errors import ExitCode
+from deploytool.render.ack_doc import load_note
 from deploytool.render.discovery_doc import unowned_environment
 
 T = TypeVar("T")
@@ -130,12 +131,18 @@ def load_change(value: Any, where: str) -> EnvChange:
     doc = _mapping(value, where)
     name = _text(doc, "name", where)
     origin = _choice(Origin, doc, "origin", where) if doc.get("origin") is not None else None
+    try:
+        note = load_note(doc)
+    except ValueError as exc:
+        key, message = exc.args
+        raise DocumentError(_at(where, key), message) from None
     return EnvChange(
         name=name,
         kind=_choice(ChangeKind, doc, "kind", where),
         desired=load_value(name, doc.get("desired"), _at(where, "desired")),
         live=load_value(name, doc.get("live"), _at(where, "live")),
         origin=origin,
+        acknowledged=note,
     )
 
 
@@ -165,6 +172,8 @@ def load_revision(value: Any, where: str) -> RevisionDrift:
         percent=_int(doc, "percent", where),
         changes=_items(doc, "changes", where, load_change, required=True),
         tags=load_tags(doc, where),
+        creator=_optional_text(doc, "creator", where),
+        create_time=_optional_text(doc, "create_time", where),
     )
 
 
@@ -194,6 +203,8 @@ def load_service(value: Any, where: str, kind: str = SERVICE) -> ServiceDiff:
         error=_optional_text(doc, "error", where),
         revisions=_items(doc, "revisions", where, load_revision, required=False),
         not_ready=_optional_text(doc, "not_ready", where),
+        last_modifier=_optional_text(doc, "last_modifier", where),
+        update_time=_optional_text(doc, "update_time", where),
     )
 
 

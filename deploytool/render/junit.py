@@ -19,6 +19,7 @@ from typing import Any
 
 from deploytool.commands.results import GateResult
 from deploytool.redaction import scrub
+from deploytool.render.doc_notes import ack_note, acknowledged_only
 from deploytool.render.escape import escape_document
 from deploytool.render.json_doc import gate_doc
 from deploytool.render.markdown import (
@@ -141,7 +142,8 @@ def change_lines(changes: list[Doc], indent: str = "") -> list[str]:
         else:
             what = f"live {live}, not in manifest"
         origin = ORIGIN_NOTE.get(ch.get("origin") or "")
-        note = f" ({origin})" if origin else ""
+        notes = [n for n in (origin, ack_note(ch)) if n]
+        note = f" ({'; '.join(notes)})" if notes else ""
         lines.append(f"{indent}{SIGN.get(kind, '?')} {ch.get('name')}: {what} [{kind}]{note}")
     return lines
 
@@ -168,6 +170,13 @@ def _service_case(service: Doc, classname: str) -> ET.Element:
             lines += change_lines(r.get("changes", []), "  ")
         _fail(case, "failure", message, status, "\n".join(lines) or message)
     notes = [f"{status_word(status).lower()}: {where}"]
+    if acknowledged_only(service):
+        # Shown as acknowledged, not a failure: the changes and their reasons go to the log.
+        notes.append("drift acknowledged, not a failure:")
+        notes += change_lines(changes, "  ")
+        for r in revisions:
+            notes.append(f"  {revision_kind(r)} revision {r.get('revision')}:")
+            notes += change_lines(r.get("changes", []), "    ")
     if service.get("container"):
         notes.append(f"container: {service['container']}")
     if service.get("not_ready"):

@@ -14,6 +14,7 @@ from typing import Any
 from deploytool.commands.results import GateResult
 from deploytool.redaction import scrub
 from deploytool.render.discovery_doc import unowned_environment
+from deploytool.render.doc_notes import ack_note, acknowledged_only, changed_by, gating
 from deploytool.render.escape import escape_document
 from deploytool.render.json_doc import gate_doc
 from deploytool.render.revisions import revision_share, violation_tags
@@ -86,7 +87,8 @@ def location(item: Doc) -> str:
 
 
 def drifted(service: Doc) -> bool:
-    return service.get("status") in ("drift", "missing")
+    """Drift that fails the gate (acknowledged drift is shown, but is no failure)."""
+    return gating(service)
 
 
 def counts(env: Doc) -> dict[str, int]:
@@ -209,7 +211,7 @@ def _environment(env: Doc) -> list[str]:
     # By the exit-code precedence: policy (4), then what could not be read (5), then drift (3).
     lines += _violations(env.get("violations", []))
     lines += _errors(read_errors(env))
-    lines += _drift([s for s in workloads(env) if drifted(s)])
+    lines += _drift([s for s in workloads(env) if drifted(s) or acknowledged_only(s)])
     lines += _not_ready([s for s in workloads(env) if s.get("not_ready")])
     lines += _unmanaged(env.get("unmanaged", []), env.get("unowned") is True)
     warnings = env.get("warnings", [])
@@ -257,33 +259,41 @@ def _drift(services: list[Doc]) -> list[str]:
     lines = [
         f"#### ⚠️ Drifted services ({len(services)})",
         "",
-        "| service | location | variable | change | live | manifest |",
-        "|---|---|---|---|---|---|",
+        "| service | location | variable | change | live | manifest | changed by |",
+        "|---|---|---|---|---|---|---|",
     ]
     for s in services:
         name = code(workload_name(s), table=True)
         if s.get("status") == "missing":
             name += " (not live)"
-        groups = [(name, s.get("changes", []))]
+        if acknowledged_only(s):
+            name += " (acknowledged)"
+        who = text(changed_by(s.get("last_modifier"), s.get("update_time")))
+        groups = [(name, s.get("changes", []), who)]
         groups += [
             (
                 f"{name} revision {code(r.get('revision'), table=True)} "
                 f"({text(revision_share(r))})",
                 r.get("changes", []),
+                text(changed_by(r.get("creator"), r.get("create_time"))),
             )
             for r in s.get("revisions", [])
         ]
         where = text(location(s))
         if s.get("status") == "missing" and not s.get("changes"):
-            lines.append(f"| {name} | {where} | | missing service | — | — |")
-        for label, changes in groups:
+            lines.append(f"| {name} | {where} | | missing service | — | — | {who} |")
+        for label, changes, by in groups:
             for ch in changes:
                 kind = str(ch.get("kind"))
-                notes = [n for n in (KIND_NOTE.get(kind), ORIGIN_NOTE.get(ch.get("origin"))) if n]
+                notes = [
+                    n
+                    for n in (KIND_NOTE.get(kind), ORIGIN_NOTE.get(ch.get("origin")), ack_note(ch))
+                    if n
+                ]
                 change = text(kind) + (f" ({text(', '.join(notes))})" if notes else "")
                 lines.append(
                     f"| {label} | {where} | {code(ch.get('name'), table=True)} | {change} "
-                    f"| {value_cell(ch.get('live'))} | {value_cell(ch.get('desired'))} |"
+                    f"| {value_cell(ch.get('live'))} | {value_cell(ch.get('desired'))} | {by} |"
                 )
     return [*lines, ""]
 

@@ -129,6 +129,8 @@ def _result(finding: Finding, root: Path) -> dict[str, Any]:
     }
     if properties:
         result["properties"] = properties
+    if finding.suppressed is not None:
+        result["suppressions"] = [{"kind": "external", "justification": finding.suppressed}]
     return result
 
 

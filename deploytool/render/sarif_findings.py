@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from deploytool.commands.results import GateResult, ValidateResult
+from deploytool.core.acknowledge import expiry_text
 from deploytool.core.diff import EnvChange, ServiceDiff, ServiceStatus
 from deploytool.core.model import EnvVar, Manifest
 from deploytool.core.policy import RULE_LEAKAGE, Violation
@@ -37,6 +38,9 @@ class Finding:
     variable: str | None = None
     revision: str | None = None
     detail: str = ""
+    # An acknowledged change: SARIF carries it with a suppression (this justification)
+    # rather than dropping it.
+    suppressed: str | None = None
 
 
 # ---- accessors: how results and manifests name workloads ------------------------------------
@@ -217,6 +221,7 @@ def _diff_findings(environment: str, diff: ServiceDiff, where: Locator) -> list[
             kind=kind,
             name=name,
             variable=change.name,
+            suppressed=_suppressed(change),
         )
         for change in diff.changes
     ]
@@ -237,6 +242,7 @@ def _diff_findings(environment: str, diff: ServiceDiff, where: Locator) -> list[
                 variable=change.name,
                 revision=revision.revision,
                 detail=str(change.kind),
+                suppressed=_suppressed(change),
             )
             for change in revision.changes
         ]
@@ -258,7 +264,19 @@ def _read_error(environment: str, error: ReadError, where: Locator) -> Finding:
     )
 
 
+def _suppressed(change: EnvChange) -> str | None:
+    """The justification of an acknowledgement that holds today (an expired one is drift)."""
+    if change.acknowledged is None or change.acknowledged.expired:
+        return None
+    return change.acknowledged.reason
+
+
 def _change_text(change: EnvChange) -> str:
+    text = _difference_text(change)
+    return f"{text} ({expiry_text(change.acknowledged)})" if change.acknowledged else text
+
+
+def _difference_text(change: EnvChange) -> str:
     desired, live = _value_text(change.desired), _value_text(change.live)
     if change.live is None:
         return f"{change.name} is in the manifest ({desired}) but not set live"

@@ -11,6 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from deploytool.commands.results import GateResult, ValidateResult
+from deploytool.core.acknowledge import expiry_text
 from deploytool.core.diff import (
     ChangeKind,
     EnvChange,
@@ -110,19 +111,39 @@ def _change_row(change: EnvChange) -> tuple[str, str, str, str]:
         what = f"{display(change.desired)} (in manifest, not live)"
     else:
         what = f"{display(change.live)} (live, not in manifest)"
-    return SIGN[change.kind], shown(change.name), what, f"{change.kind.value}{origin}"
+    note = f", {expiry_text(change.acknowledged)}" if change.acknowledged else ""
+    return SIGN[change.kind], shown(change.name), what, shown(f"{change.kind.value}{origin}{note}")
+
+
+def _change_style(change: EnvChange) -> str:
+    """Acknowledged drift is shown, dimmed: it does not fail the gate."""
+    return "dim" if not change.gates else STYLE[change.kind]
+
+
+def changed_by(who: str | None, when: str | None) -> str:
+    """`changed by alice@example.com at 2026-01-02T03:04:05Z` (empty when neither is known)."""
+    if not who and not when:
+        return ""
+    return "changed by " + " at ".join(part for part in (who or "(unknown)", when) if part)
 
 
 def service_block(diff: ServiceDiff, rich_mode: bool) -> list[object]:
     head = Text(f"{shown(workload_label(diff.kind, diff.service))} ", "bold")
     head.append(f"({shown(diff.project)}/{shown(diff.region)}) ", "dim")
     head.append(diff.status.value.replace("_", " "), SERVICE_STYLE[diff.status])
+    if diff.status is ServiceStatus.DRIFT and not diff.gating_drift:
+        head.append(" (acknowledged)", "dim")
     out: list[object] = [head]
+    who = changed_by(diff.last_modifier, diff.update_time)
+    if diff.has_drift and who:
+        out.append(Text(f"  {shown(who)}", "dim"))
     if diff.error:
         out.append(Text(f"  ! {shown(diff.error)}", "red"))
     if diff.not_ready:
         out.append(Text(f"  ! {shown(diff.not_ready)}", "yellow"))
-    groups = [("", diff.changes)] + [(shown(revision_title(r)), r.changes) for r in diff.revisions]
+    groups = [("", diff.changes)] + [
+        (shown(_revision_heading(r)), r.changes) for r in diff.revisions
+    ]
     for title, changes in groups:
         if not changes:
             continue
@@ -134,12 +155,20 @@ def service_block(diff: ServiceDiff, rich_mode: bool) -> list[object]:
                 table.add_column(col)
             for change in changes:
                 sign, name, what, kind = _change_row(change)
-                style = STYLE[change.kind]
-                table.add_row(Text(sign, style), Text(name, style), Text(what), kind)
+                style = _change_style(change)
+                dim = "" if change.gates else "dim"
+                table.add_row(
+                    Text(sign, style), Text(name, style), Text(what, dim), Text(kind, dim)
+                )
             out.append(table)
         else:
             out += service_change_lines(changes)
     return out
+
+
+def _revision_heading(r: RevisionDrift) -> str:
+    who = changed_by(r.creator, r.create_time)
+    return f"{revision_title(r)}, {who}" if who else revision_title(r)
 
 
 def revision_title(r: RevisionDrift) -> str:
@@ -153,16 +182,19 @@ def service_change_lines(changes: tuple[EnvChange, ...]) -> list[object]:
     out: list[object] = []
     for change in changes:
         sign, name, what, kind = _change_row(change)
-        out.append(Text(f"  {sign} {name}: {what} [{kind}]", STYLE[change.kind]))
+        out.append(Text(f"  {sign} {name}: {what} [{kind}]", _change_style(change)))
     return out
 
 
 def summary_line(report: EnvironmentReport) -> Text:
     counts = {status: 0 for status in ServiceStatus}
-    changes = 0
+    changes = acknowledged = 0
     for diff in report.services:
         counts[diff.status] += 1
-        changes += len(diff.changes) + sum(len(r.changes) for r in diff.revisions)
+        every = [*diff.changes, *(c for r in diff.revisions for c in r.changes)]
+        changes += len(every)
+        acknowledged += sum(1 for c in every if not c.gates)
+    noted = f", {acknowledged} acknowledged" if acknowledged else ""
     kinds = [d.kind for d in report.services]
     others = "".join(
         f", {kinds.count(kind)} {KIND_SECTIONS[kind].replace('_', ' ')}"
@@ -171,7 +203,7 @@ def summary_line(report: EnvironmentReport) -> Text:
     )
     return Text(
         f"{kinds.count(SERVICE)} services{others}: {counts[ServiceStatus.IN_SYNC]} in sync, "
-        f"{counts[ServiceStatus.DRIFT]} drifted ({changes} changes), "
+        f"{counts[ServiceStatus.DRIFT]} drifted ({changes} changes{noted}), "
         f"{counts[ServiceStatus.MISSING]} missing, {counts[ServiceStatus.ERROR]} unreadable; "
         f"{len(report.violations)} policy violations"
     )

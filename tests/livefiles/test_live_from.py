@@ -290,8 +290,10 @@ SCENARIOS = {
 
 
 def _no_urls(revisions):
-    # `--format export` drops status, and with it the tags' URLs: everything else is equal.
-    return [{k: v for k, v in r.items() if k not in ("uri", "uris")} for r in revisions]
+    # `--format export` drops status, and with it the tags' URLs, and who made the revision
+    # and when: everything else is equal.
+    dropped = ("uri", "uris", "creator", "create_time")
+    return [{k: v for k, v in r.items() if k not in dropped} for r in revisions]
 
 
 def _verdicts(doc):

@@ -181,6 +181,17 @@ INVALID_MANIFESTS = {
     "verify-empty-services": BASE + "    env: {}\nverify: {path: /h, e2e_flag: a, services: []}\n",
     "top-list": "- project: p\n",
     "empty-file": "",
+    "ack-not-list": BASE + "    env: {}\nacknowledge: {service: api}\n",
+    "ack-two-targets": BASE
+    + "    env: {}\nacknowledge:\n  - {service: api, job: api, variable: A, reason: r, "
+    + "until: '2025-01-01'}\n",
+    "ack-no-until": BASE
+    + "    env: {}\nacknowledge:\n  - {service: api, variable: A, reason: r}\n",
+    "ack-unknown-key": BASE
+    + "    env: {}\nacknowledge:\n  - {service: api, variable: A, reason: r, until: '2025-01-01', "
+    + "ticket: 1}\n",
+    "ack-bad-date": BASE
+    + "    env: {}\nacknowledge:\n  - {service: api, variable: A, reason: r, until: 31.12.2025}\n",
 }
 
 INVALID_POLICIES = {

@@ -46,8 +46,11 @@ def test_violations_come_first_then_errors():
 
 def test_drift_table_lists_each_change_with_redacted_values():
     staging = section(render_markdown(sample.full()), "staging")
-    assert "| service | location | variable | change | live | manifest |" in staging
-    rows = [line for line in staging.splitlines() if line.startswith("| `")]
+    assert "| service | location | variable | change | live | manifest | changed by |" in staging
+    # The sample knows no modifier: its "changed by" cells are empty.
+    rows = [
+        line.removesuffix("  |") for line in staging.splitlines() if line.startswith("| `")
+    ]
     assert rows == [
         "| `api` | p-staging/us-central1 | `API_KEY` | changed | `***` | `***` |",
         "| `api` | p-staging/us-central1 | `DB_PASSWORD` | changed | `***` "

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 
 from deploytool.core.model import (
+    SERVICE,
     EnvVar,
     LiveContainer,
     LiveRevision,
@@ -76,9 +77,12 @@ def service(doc: Doc) -> ParsedService:
     )
 
 
-def revision(doc: Doc) -> ParsedRevision:
+def revision(
+    doc: Doc, shape: re.Pattern[str] = REVISION_NAME, kind: str = SERVICE
+) -> ParsedRevision:
+    """A service's revision, or (`shape`, `kind`) a worker pool's: the same resource."""
     full = doc.require("name", "Revision").text("name")
-    match = REVISION_NAME.match(full)
+    match = shape.match(full)
     if match is None:
         raise doc.fail(f"{full[:80]!r} is not a revision name (.../services/S/revisions/R)")
     project, region, owner, name = match.groups()
@@ -92,7 +96,9 @@ def revision(doc: Doc) -> ParsedRevision:
             ready = state == _SUCCEEDED
             message = optional_text(condition, "message", "condition")
     return ParsedRevision(
-        LiveRevision(name, owner, project, region, _containers(doc, what), ready, message),
+        LiveRevision(
+            name, owner, project, region, _containers(doc, what), ready, message, kind=kind
+        ),
         doc.where,
     )
 

@@ -79,7 +79,8 @@ Output = Annotated[
         "--output",
         "-o",
         callback=output_format,
-        help="text, json, or json-line (the same JSON document on one line, for log collectors).",
+        help="text, json, or json-line (the same JSON document on one line, for log "
+        "collectors).",
     ),
 ]
 Debug = Annotated[
@@ -115,7 +116,8 @@ Sarif = Annotated[
     typer.Option(
         "--sarif",
         metavar="FILE",
-        help="Also write the findings as SARIF 2.1.0 (GitHub code scanning), whatever the verdict.",
+        help="Also write the findings as SARIF 2.1.0 (GitHub code scanning), whatever the "
+        "verdict.",
     ),
 ]
 Regions = Annotated[

@@ -223,7 +223,9 @@ def new_revision(spec: run_v2.Service, short: str) -> run_v2.Revision:
     revision.creator = spec.last_modifier or EMULATOR_PRINCIPAL
     revision.launch_stage = spec.launch_stage or GA
     if not revision.execution_environment:
-        revision.execution_environment = run_v2.ExecutionEnvironment(DEFAULT_EXECUTION_ENVIRONMENT)
+        revision.execution_environment = run_v2.ExecutionEnvironment(
+            DEFAULT_EXECUTION_ENVIRONMENT
+        )
     return revision
 
 

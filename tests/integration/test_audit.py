@@ -238,14 +238,7 @@ def test_shard_defaults_come_from_cloud_run_job_variables(emulator, cli, cfg):
     env = {"CLOUD_RUN_TASK_INDEX": "1", "CLOUD_RUN_TASK_COUNT": "2", **run}
     a = cli("audit", "--config-dir", str(cfg), "-o", "json", emulator=emulator, env=env).json()
     b = cli(
-        "audit",
-        "--shard",
-        "1/2",
-        "--config-dir",
-        str(cfg),
-        "-o",
-        "json",
-        emulator=emulator,
+        "audit", "--shard", "1/2", "--config-dir", str(cfg), "-o", "json", emulator=emulator,
         env=run,
     ).json()
     assert a.pop("started_at") and b.pop("started_at")
@@ -263,20 +256,8 @@ def test_merge_takes_globbed_files_and_refuses_a_missing_shard(emulator, cli, cf
     paths = []
     for index in range(3):
         path = tmp_path / f"shard-{index}.json"
-        cli(
-            "audit",
-            "--shard",
-            f"{index}/3",
-            "--report",
-            str(path),
-            "--config-dir",
-            str(cfg),
-            "-o",
-            "json",
-            "--run-id",
-            "nightly-42",
-            emulator=emulator,
-        )
+        cli("audit", "--shard", f"{index}/3", "--report", str(path), "--config-dir", str(cfg),
+            "-o", "json", "--run-id", "nightly-42", emulator=emulator)
         paths.append(str(path))
     whole = cli("audit", "--config-dir", str(cfg), "-o", "json", emulator=emulator)
     merged = cli("audit", "--merge", *paths, "-o", "json")  # as `--merge shard-*.json` expands

@@ -132,7 +132,9 @@ def test_a_recent_execution_override_is_caught_and_an_old_one_is_not(emulator, c
 
 @pytest.mark.parametrize("window", ["24", "1w", "-2h", "0h", "h"])
 def test_a_malformed_executions_window_is_exit_2(emulator, cli, cfg, window):
-    result = cli("audit", "--config-dir", str(cfg), "--executions-since", window, emulator=emulator)
+    result = cli(
+        "audit", "--config-dir", str(cfg), "--executions-since", window, emulator=emulator
+    )
     assert result.exit_code == 2
     assert "--executions-since" in result.output
 
@@ -199,7 +201,9 @@ def test_a_missing_managed_job_is_status_missing(emulator, cli, cfg):
     assert doc["jobs"][0]["status"] == "missing"
 
 
-def test_an_unreadable_kind_in_one_region_is_exit_5_while_the_rest_is_reported(emulator, cli, cfg):
+def test_an_unreadable_kind_in_one_region_is_exit_5_while_the_rest_is_reported(
+    emulator, cli, cfg
+):
     seed_in_sync(emulator)
     put_pool(emulator, "p-prod", "consumer", {"ENVIRONMENT": "production", "EXTRA": "1"})
     emulator.faults.inject_error("jobs.list", 403)
@@ -257,7 +261,9 @@ def test_each_list_is_paginated_and_requests_grow_with_pages_not_workloads(emula
 
 
 def _apply(cli, cfg, emulator, env):
-    return cli("apply", env, "--config-dir", str(cfg), "--yes", "-o", "json", emulator=emulator)
+    return cli(
+        "apply", env, "--config-dir", str(cfg), "--yes", "-o", "json", emulator=emulator
+    )
 
 
 def test_apply_writes_a_job_env_only_and_survives_an_etag_race(emulator, cli, cfg):

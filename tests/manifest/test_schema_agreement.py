@@ -82,10 +82,8 @@ def classify(text: str) -> tuple[str, Any] | None:
         return "manifest", document
     if keys <= {"e2e", "environments"} and (
         "environments" in keys
-        or (
-            isinstance(document.get("e2e"), dict)
-            and set(document["e2e"]) & {"names", "patterns", "allowed_environments"}
-        )
+        or (isinstance(document.get("e2e"), dict)
+        and set(document["e2e"]) & {"names", "patterns", "allowed_environments"})
     ):
         return "policy", document
     return None

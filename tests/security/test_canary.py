@@ -493,15 +493,7 @@ def test_audit_shards_and_merge(run: Runner) -> None:
     shards = [run.out / f"shard-{i}.json" for i in range(2)]
     for i, shard in enumerate(shards):
         run(
-            "audit",
-            "--shard",
-            f"{i}/2",
-            "--report",
-            str(shard),
-            "-o",
-            "json",
-            "--run-id",
-            "r1",
+            "audit", "--shard", f"{i}/2", "--report", str(shard), "-o", "json", "--run-id", "r1",
             code=4,
         )
     merge = [arg for shard in shards for arg in ("--merge", str(shard))]

@@ -432,7 +432,8 @@ def import_(
         list[str], typer.Option("--region", metavar="REGION", help="Region (repeatable).")
     ],
     service: Annotated[
-        list[str] | None, typer.Option("--service", "-s", help="Only this service (repeatable).")
+        list[str] | None,
+        typer.Option("--service", "-s", help="Only workloads of this name, any kind (repeatable)."),
     ] = None,
     merge: Annotated[
         bool, typer.Option("--merge", help="Add workloads the existing file does not have.")

@@ -134,8 +134,9 @@ LiveFrom = Annotated[
         "--live-from",
         metavar="FILE",
         help="Read live state from this exported file instead of Cloud Run (repeatable): "
-        "gcloud run services describe --format export|yaml|json, services list --format json, "
-        "revisions describe, or Admin API v2 JSON. No credentials needed.",
+        "gcloud run services|jobs describe --format export|yaml|json, services|jobs list "
+        "--format json, revisions describe, jobs executions list --format json, or Admin API "
+        "v2 JSON (worker pools too). No credentials needed.",
     ),
 ]
 

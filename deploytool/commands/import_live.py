@@ -15,10 +15,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from deploytool.commands.live import read_snapshot
-from deploytool.core.model import LiveContainer, LiveService, Manifest
-from deploytool.core.ownership import SERVICE, WorkloadKey, managed_elsewhere
+from deploytool.core.model import (
+    JOB,
+    KIND_SECTIONS,
+    KINDS,
+    LiveContainer,
+    LiveWorkload,
+    Manifest,
+    workload_label,
+)
+from deploytool.core.ownership import WorkloadKey, managed_elsewhere
 from deploytool.core.policy import Policy
 from deploytool.core.regions import checked_regions
+from deploytool.core.report import EXECUTIONS
 from deploytool.core.verdict import Status, Verdict, verdict_for
 from deploytool.errors import LiveStateError, PolicyViolationError, UsageError
 from deploytool.import_.plan import leaks, plan_import
@@ -99,15 +108,22 @@ def run(
     found = leaks(live, revisions, policy, environment)
     if found:
         listed = "; ".join(
-            f"{leak.variable} on {leak.service}"
-            + (f" revision {leak.revision}" if leak.revision else "")
+            f"{leak.variable} on {leak.label}"
+            + (
+                f" {leak.revision}"
+                if leak.revision and leak.revision.startswith("execution ")
+                else f" revision {leak.revision}"
+                if leak.revision
+                else ""
+            )
             + f" (container {leak.container or '(unnamed)'})"
             for leak in found
         )
         raise PolicyViolationError(
             f"E2E/test variables are live in protected environment {environment!r}, nothing "
             f"written: {listed}",
-            "remove them from the services first (deploytool apply can), then import",
+            "remove them from the workloads first (deploytool apply can; a job's run with an "
+            "override ages out of --executions-since), then import",
         )
     existing = load_existing(existing_path) if existing_path and options.merge else None
     existing_manifest = (
@@ -126,22 +142,32 @@ def run(
     warnings = list(plan.skipped)
     today = options.today or datetime.now(UTC).date().isoformat()
     if existing is not None and existing_manifest is not None:
-        new = [e for e in plan.workloads["services"] if existing_manifest.service(e.name) is None]
-        if new and existing_manifest.e2e is not None and existing_manifest.e2e.services is None:
+        new = [
+            e
+            for entries in plan.workloads.values()
+            for e in entries
+            if existing_manifest.workload(e.kind, e.name) is None
+        ]
+        block = existing_manifest.e2e
+        if new and block is not None and block.services is block.jobs is block.worker_pools is None:
             raise UsageError(
-                f"{existing_path}: the e2e: block applies to every service, so adding "
-                f"{', '.join(e.name for e in new)} would change what it covers",
-                "list the services it is for under e2e.services:, then import --merge again",
+                f"{existing_path}: the e2e: block applies to every workload, so adding "
+                f"{', '.join(workload_label(e.kind, e.name) for e in new)} would change what "
+                "it covers",
+                "list the workloads it is for under e2e.services: / e2e.jobs: / "
+                "e2e.worker_pools:, then import --merge again",
             )
         text, added = render_merged(existing, plan)
         if not added:
             text = existing_path.read_text(encoding="utf-8") if existing_path else text
     else:
         text = render_new(plan, wanted_regions, today)
-        added = [e.name for entries in plan.workloads.values() for e in entries]
+        added = [
+            workload_label(e.kind, e.name) for entries in plan.workloads.values() for e in entries
+        ]
     if not added and existing is None:
         raise LiveStateError(
-            f"no services to import from {project} in {', '.join(wanted_regions)}",
+            f"no workloads to import from {project} in {', '.join(wanted_regions)}",
             "check --project, --region and --service",
         )
     _check_valid(text, environment, policy, config_dir)
@@ -164,48 +190,63 @@ def _config(config_dir: Path, environment: str) -> tuple[Policy, tuple[Manifest,
     return policy, tuple(m for m in loaded.manifests if m.environment != environment)
 
 
-Revisions = dict[str, list[tuple[str, tuple[LiveContainer, ...]]]]
+Revisions = dict[tuple[str, str], list[tuple[str, tuple[LiveContainer, ...]]]]
 
 
 def _read(
     gateway: CloudRunGateway, project: str, regions: Sequence[str], protected: bool
-) -> tuple[list[LiveService], Revisions]:
+) -> tuple[list[LiveWorkload], Revisions]:
+    """Every workload of every kind, and (in a protected environment) what runs from older
+    templates, executions included: a kind that could not be listed is exit 5, never
+    read as empty."""
     snapshot = read_snapshot(gateway, [(project, r) for r in regions], [], all_serving=protected)
-    services: list[LiveService] = []
-    for location in snapshot.locations:
-        if location.error is not None:
-            raise LiveStateError(
-                f"could not read {location.project}/{location.region}: {location.error}"
-            )
-        services += location.services
+    workloads: list[LiveWorkload] = []
     revisions: Revisions = {}
+    for location in snapshot.locations:
+        lists = [*KINDS, EXECUTIONS] if protected else list(KINDS)
+        for kind in lists:
+            why = location.error_of(kind)
+            if why is not None:
+                raise LiveStateError(
+                    f"could not read {location.project}/{location.region} "
+                    f"({KIND_SECTIONS.get(kind, 'executions')}): {why}"
+                )
+        workloads += location.workloads()
+        for run in location.executions:
+            revisions.setdefault((JOB, run.job), []).append(
+                (f"execution {run.name}", run.containers)
+            )
     for read in snapshot.revisions:
         if read.revision is None:
             raise LiveStateError(
-                f"could not read revision {read.name} of {read.service}: {read.error}",
-                "import checks what serves for E2E variables before it writes",
+                f"could not read revision {read.name} of "
+                f"{workload_label(read.kind, read.service)}: {read.error}",
+                "import checks what runs for E2E variables before it writes",
             )
-        revisions.setdefault(read.service, []).append((read.name, read.revision.containers))
-    return services, revisions
+        revisions.setdefault((read.kind, read.service), []).append(
+            (read.name, read.revision.containers)
+        )
+    return workloads, revisions
 
 
 def _chosen(
-    live: list[LiveService], names: Sequence[str], environment: str, others: Sequence[Manifest]
-) -> list[LiveService]:
+    live: list[LiveWorkload], names: Sequence[str], environment: str, others: Sequence[Manifest]
+) -> list[LiveWorkload]:
+    """`--service NAME` keeps the workloads of that name, whatever their kind."""
     theirs = managed_elsewhere(environment, others)
     if names:
         known = {s.name for s in live}
         unknown = sorted(set(names) - known)
         if unknown:
             raise UsageError(
-                f"no live service named {', '.join(unknown)}",
-                f"live services: {', '.join(sorted(known)) or 'none'}",
+                f"no live workload named {', '.join(unknown)}",
+                f"live workloads: {', '.join(sorted(known)) or 'none'}",
             )
     return [
         s
         for s in live
         if (not names or s.name in names)
-        and WorkloadKey(SERVICE, s.project, s.region, s.name) not in theirs
+        and WorkloadKey(s.kind, s.project, s.region, s.name) not in theirs
     ]
 
 

@@ -97,13 +97,14 @@ def read_live(
     if live_from:
         from deploytool.livefiles.snapshot import read_files_snapshot
 
-        managed = {(s.project, s.region, s.name) for m in manifests for s in m.services}
+        managed = {(w.kind, w.project, w.region, w.name) for m in manifests for w in m.workloads}
         return read_files_snapshot(
             live_from,
             locations,
             (*manifests, *others),
             managed=managed,
             all_serving=all_serving,
+            executions_since=executions_since,
         )
     if gateway is None:
         raise ValueError("no gateway and no --live-from files")

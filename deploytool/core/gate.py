@@ -120,8 +120,9 @@ def evaluate(
             )
             continue
         live = next((s for s in location.workloads(spec.kind) if s.name == spec.name), None)
-        if live is None and location.absent is not None:
-            message = f"{spec.name}: {location.absent.replace('{name}', spec.name)}"
+        absent = location.absent_for(spec.kind)
+        if live is None and absent is not None:
+            message = f"{spec.name}: {absent.replace('{name}', spec.name)}"
             errors.append(ReadError(message, spec.name, spec.project, spec.region, spec.kind))
             diffs.append(
                 ServiceDiff(
@@ -182,6 +183,7 @@ def evaluate(
                 if not is_managed and protected:
                     _unmanaged_serving_leakage(live, snapshot, errors, violations, policy, env)
         if protected:
+            found_warnings.extend(location.warnings)
             # Executions matter only where E2E variables are forbidden (leakage, no drift).
             why = location.error_of(EXECUTIONS)
             if why is not None:

@@ -40,6 +40,15 @@ class LocationRead:
     worker_pools: tuple[LiveWorkload, ...] = ()
     executions: tuple[LiveExecution, ...] = ()
     kind_errors: tuple[tuple[str, str], ...] = ()
+    # Per kind, `absent` for that kind (exported files: each kind has its export command).
+    absent_kinds: tuple[tuple[str, str], ...] = ()
+    # Said once where this location is checked as protected (what the files could not show).
+    warnings: tuple[str, ...] = ()
+
+    def absent_for(self, kind: str) -> str | None:
+        """Why a managed workload of `kind` missing here is unknown, None when the list is
+        complete (it does not exist)."""
+        return dict(self.absent_kinds).get(kind, self.absent)
 
     def workloads(self, kind: str | None = None) -> tuple[LiveWorkload, ...]:
         """The workloads of `kind` (every kind when None) that were read."""

@@ -1,6 +1,6 @@
-"""What an imported manifest says, decided from live services and the policy. Pure: no YAML,
-no I/O. Workload kinds come from one list (`KINDS`): jobs and worker pools slot in beside
-services with their own manifest section."""
+"""What an imported manifest says, decided from live workloads and the policy. Pure: no YAML,
+no I/O. Workload kinds come from one list (`KINDS`): jobs and worker pools sit beside
+services, each in its own manifest section, decided by the same rules."""
 
 from __future__ import annotations
 
@@ -10,12 +10,21 @@ from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 
 from deploytool.core.diff import is_ignored
-from deploytool.core.model import EnvVar, LiveContainer, LiveService, select_container
+from deploytool.core.model import (
+    KIND_SECTIONS,
+    SERVICE,
+    EnvVar,
+    LiveContainer,
+    LiveService,
+    select_container,
+    workload_label,
+)
 from deploytool.core.policy import Policy
 from deploytool.import_.credentials import must_not_be_written
 
-# The manifest section of each workload kind this import writes.
-KINDS = ("services",)
+# The manifest section of each workload kind this import writes, in the manifest's order.
+KINDS = tuple(KIND_SECTIONS.values())
+_ORDER = {kind: index for index, kind in enumerate(KIND_SECTIONS)}
 # Names build systems stamp on every deploy: proposed as ignore globs when they differ.
 BUILD_STAMPED = (
     "GIT_SHA",
@@ -42,13 +51,26 @@ class WorkloadEntry:
     secrets: tuple[tuple[str, str], ...]  # name -> "SECRET:VERSION"
     credentials: tuple[str, ...] = ()  # credential-looking plain values: ignored, not written
     ignore: tuple[str, ...] = ()  # build-stamped globs (when the top level may not change)
+    kind: str = SERVICE
 
 
 @dataclass(frozen=True)
 class E2ESet:
+    """The `e2e:` block; `members` are the (kind, name) that carry exactly this set, written
+    as `e2e.services` / `e2e.jobs` / `e2e.worker_pools` (only the lists that have names)."""
+
     env: tuple[tuple[str, str], ...]
     secrets: tuple[tuple[str, str], ...]
-    services: tuple[str, ...]
+    members: tuple[tuple[str, str], ...]
+
+    def lists(self) -> dict[str, tuple[str, ...]]:
+        """Manifest key -> names, for each kind with members."""
+        out: dict[str, tuple[str, ...]] = {}
+        for kind, section in KIND_SECTIONS.items():
+            names = tuple(sorted(name for k, name in self.members if k == kind))
+            if names:
+                out[section] = names
+        return out
 
 
 @dataclass(frozen=True)
@@ -63,35 +85,45 @@ class ImportPlan:
 
 @dataclass(frozen=True)
 class Leak:
-    """An E2E variable live in a protected environment: import refuses."""
+    """An E2E variable live in a protected environment: import refuses. `revision` is a
+    serving/tagged/split revision's name, or `execution N` for a job's run."""
 
     service: str
     container: str
     variable: str
     revision: str | None = None
+    kind: str = SERVICE
+
+    @property
+    def label(self) -> str:
+        return workload_label(self.kind, self.service)
+
+
+# (kind, name) -> [(revision or "execution E", containers)]
+Places = Mapping[tuple[str, str], Sequence[tuple[str, Sequence[LiveContainer]]]]
 
 
 def leaks(
-    services: Sequence[LiveService],
-    revisions: Mapping[str, Sequence[tuple[str, Sequence[LiveContainer]]]],
-    policy: Policy,
-    environment: str,
+    workloads: Sequence[LiveService], revisions: Places, policy: Policy, environment: str
 ) -> list[Leak]:
-    """E2E names on any container of the services, or of their serving/tagged revisions
-    (`revisions`: service -> [(revision, containers)])."""
+    """E2E names on any container of the workloads, or of what runs from older templates:
+    serving/tagged revisions, worker-pool revisions with a split, recent job executions."""
     if not policy.is_protected(environment):
         return []
     found = []
-    for live in services:
-        places = [(None, live.containers), *revisions.get(live.name, ())]
+    for live in workloads:
+        places = [(None, live.containers), *revisions.get((live.kind, live.name), ())]
         for revision, containers in places:
             for container in containers:
                 found += [
-                    Leak(live.name, container.name, v.name, revision)
+                    Leak(live.name, container.name, v.name, revision, live.kind)
                     for v in container.env
                     if policy.is_e2e_name(v.name)
                 ]
-    return sorted(set(found), key=lambda x: (x.service, x.revision or "", x.container, x.variable))
+    return sorted(
+        set(found),
+        key=lambda x: (_ORDER[x.kind], x.service, x.revision or "", x.container, x.variable),
+    )
 
 
 def _ref(var: EnvVar, project: str) -> str:
@@ -102,8 +134,8 @@ def _ref(var: EnvVar, project: str) -> str:
     return f"{name}:{secret.version}"
 
 
-def build_stamped_globs(managed: Mapping[str, tuple[EnvVar, ...]]) -> tuple[str, ...]:
-    """The build-stamped globs whose names carry different values on different services."""
+def build_stamped_globs(managed: Mapping[tuple[str, str], tuple[EnvVar, ...]]) -> tuple[str, ...]:
+    """The build-stamped globs whose names carry different values on different workloads."""
     out = []
     for pattern in BUILD_STAMPED:
         values: dict[str, set[str | None]] = {}
@@ -114,6 +146,10 @@ def build_stamped_globs(managed: Mapping[str, tuple[EnvVar, ...]]) -> tuple[str,
         if any(len(seen) > 1 for seen in values.values()):
             out.append(pattern)
     return tuple(out)
+
+
+def _key(live: LiveService) -> tuple[int, str, str]:
+    return (_ORDER.get(live.kind, len(_ORDER)), live.name, live.region)
 
 
 def plan_import(
@@ -127,31 +163,32 @@ def plan_import(
     e2e_allowed_in_block: bool = True,
     merging: bool = False,
 ) -> ImportPlan:
-    """`services` are the live services to adopt (already filtered). `top_ignore` is the
-    existing manifest's top-level ignore (--merge): names it matches are not written, and
-    new build-stamped globs then go to each workload's own `ignore:`."""
+    """`services` are the live workloads of every kind to adopt (already filtered).
+    `top_ignore` is the existing manifest's top-level ignore (--merge): names it matches are
+    not written, and new build-stamped globs then go to each workload's own `ignore:`."""
     skipped = []
-    managed: dict[str, tuple[EnvVar, ...]] = {}
-    chosen: dict[str, LiveContainer] = {}
-    for live in sorted(services, key=lambda s: (s.name, s.region)):
+    managed: dict[tuple[str, str], tuple[EnvVar, ...]] = {}
+    chosen: dict[tuple[str, str], LiveContainer] = {}
+    ordered = sorted(services, key=_key)
+    for live in ordered:
         container = select_container(live.containers, None)
         if container is None:
             names = ", ".join(c.name or "(unnamed)" for c in live.containers)
             skipped.append(
-                f"{live.name}: several containers ({names}) and not exactly one with a port; "
-                "add it by hand with container: set"
+                f"{workload_label(live.kind, live.name)}: several containers ({names}) and not "
+                "exactly one with a port; add it by hand with container: set"
             )
             continue
-        chosen[live.name] = container
-        managed[live.name] = container.env
+        chosen[(live.kind, live.name)] = container
+        managed[(live.kind, live.name)] = container.env
     globs = build_stamped_globs(managed)
     skip = (*top_ignore, *globs)
-    e2e_sets: dict[str, frozenset[EnvVar]] = {}
+    e2e_sets: dict[tuple[str, str], frozenset[EnvVar]] = {}
     entries = []
-    for live in sorted(services, key=lambda s: (s.name, s.region)):
-        if live.name not in chosen:
+    for live in ordered:
+        if (live.kind, live.name) not in chosen:
             continue
-        container = chosen[live.name]
+        container = chosen[(live.kind, live.name)]
         env, secrets, credentials, e2e = [], [], [], set()
         for var in {v.name: v for v in container.env}.values():  # the last of a name wins
             if is_ignored(var.name, skip):
@@ -165,7 +202,7 @@ def plan_import(
             else:
                 env.append((var.name, var.value or ""))
         if e2e:
-            e2e_sets[live.name] = frozenset(e2e)
+            e2e_sets[(live.kind, live.name)] = frozenset(e2e)
         entries.append(
             WorkloadEntry(
                 live.name,
@@ -176,6 +213,7 @@ def plan_import(
                 tuple(sorted(secrets)),
                 tuple(sorted(credentials)),
                 globs if merging else (),
+                kind=live.kind,
             )
         )
     block, entries = _e2e_block(e2e_sets, entries, project)
@@ -184,25 +222,28 @@ def plan_import(
         region=regions[0],
         ignore=() if merging else globs,
         e2e=block,
-        workloads={"services": tuple(entries)},
+        workloads={
+            section: tuple(e for e in entries if e.kind == kind)
+            for kind, section in KIND_SECTIONS.items()
+        },
         skipped=tuple(skipped),
     )
 
 
 def _e2e_block(
-    sets: Mapping[str, frozenset[EnvVar]], entries: list[WorkloadEntry], project: str
+    sets: Mapping[tuple[str, str], frozenset[EnvVar]], entries: list[WorkloadEntry], project: str
 ) -> tuple[E2ESet | None, list[WorkloadEntry]]:
-    """The most common E2E set becomes the `e2e:` block for the services carrying exactly
-    it; a service with another set keeps its E2E variables in its own env."""
+    """The most common E2E set becomes the `e2e:` block for the workloads carrying exactly
+    it; a workload with another set keeps its E2E variables in its own env."""
     if not sets:
         return None, entries
     counts = Counter(sets.values())
     common = max(counts, key=lambda s: (counts[s], sorted(v.name for v in s)))
-    members = tuple(sorted(name for name, found in sets.items() if found == common))
+    members = tuple(sorted(key for key, found in sets.items() if found == common))
     out = []
     for entry in entries:
-        own = sets.get(entry.name)
-        if own is None or entry.name in members:
+        own = sets.get((entry.kind, entry.name))
+        if own is None or (entry.kind, entry.name) in members:
             out.append(entry)
             continue
         out.append(
@@ -230,11 +271,12 @@ def _e2e_block(
                 ),
                 entry.credentials,
                 entry.ignore,
+                kind=entry.kind,
             )
         )
     block = E2ESet(
         env=tuple(sorted((v.name, v.value or "") for v in common if v.secret is None)),
         secrets=tuple(sorted((v.name, _ref(v, project)) for v in common if v.secret is not None)),
-        services=members,
+        members=members,
     )
     return block, out

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from deploytool.core.model import workload_label
 from deploytool.errors import UsageError
 from deploytool.import_.plan import ImportPlan, WorkloadEntry
 
@@ -70,6 +71,22 @@ def _entry(entry: WorkloadEntry, project: str, region: str) -> Any:
     return out
 
 
+def _e2e(plan: ImportPlan) -> Any:
+    """The `e2e:` block, listing its workloads per kind (`services:`, `jobs:`,
+    `worker_pools:`): a kind left out gets no E2E set once any list is given."""
+    from ruamel.yaml.comments import CommentedMap
+
+    assert plan.e2e is not None
+    block = CommentedMap()
+    if plan.e2e.env:
+        block["env"] = _mapping(plan.e2e.env)
+    if plan.e2e.secrets:
+        block["secrets"] = _mapping(plan.e2e.secrets)
+    for section, names in plan.e2e.lists().items():
+        block[section] = _strings(names)
+    return block
+
+
 def render_new(plan: ImportPlan, regions: Sequence[str], date: str) -> str:
     from ruamel.yaml.comments import CommentedMap
 
@@ -80,13 +97,7 @@ def render_new(plan: ImportPlan, regions: Sequence[str], date: str) -> str:
         doc["ignore"] = _strings(plan.ignore)
         doc.yaml_add_eol_comment("build-stamped: differs between services", "ignore")
     if plan.e2e is not None:
-        block = CommentedMap()
-        if plan.e2e.env:
-            block["env"] = _mapping(plan.e2e.env)
-        if plan.e2e.secrets:
-            block["secrets"] = _mapping(plan.e2e.secrets)
-        block["services"] = _strings(plan.e2e.services)
-        doc["e2e"] = block
+        doc["e2e"] = _e2e(plan)
     for kind, entries in plan.workloads.items():
         if entries:
             doc[kind] = CommentedMap(
@@ -119,13 +130,7 @@ def render_merged(existing: Any, plan: ImportPlan) -> tuple[str, list[str]]:
     project = str(existing.get("project", plan.project))
     region = str(existing.get("region", plan.region))
     if plan.e2e is not None and "e2e" not in existing:
-        block = CommentedMap()
-        if plan.e2e.env:
-            block["env"] = _mapping(plan.e2e.env)
-        if plan.e2e.secrets:
-            block["secrets"] = _mapping(plan.e2e.secrets)
-        block["services"] = _strings(plan.e2e.services)
-        existing["e2e"] = block
+        existing["e2e"] = _e2e(plan)
     for kind, entries in plan.workloads.items():
         section = existing.get(kind)
         if section is None and entries:
@@ -134,7 +139,7 @@ def render_merged(existing: Any, plan: ImportPlan) -> tuple[str, list[str]]:
             if entry.name in section:
                 continue
             section[entry.name] = _entry(entry, project, region)
-            added.append(entry.name)
+            added.append(workload_label(entry.kind, entry.name))
     return _dump(existing), added
 
 

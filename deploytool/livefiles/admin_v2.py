@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 
 from deploytool.core.model import (
+    SERVICE,
     EnvVar,
     LiveContainer,
     LiveRevision,
@@ -78,9 +79,12 @@ def service(doc: Doc) -> ParsedService:
     )
 
 
-def revision(doc: Doc) -> ParsedRevision:
+def revision(
+    doc: Doc, shape: re.Pattern[str] = REVISION_NAME, kind: str = SERVICE
+) -> ParsedRevision:
+    """A service's revision, or (`shape`, `kind`) a worker pool's: the same resource."""
     full = doc.require("name", "Revision").text("name")
-    match = REVISION_NAME.match(full)
+    match = shape.match(full)
     if match is None:
         raise doc.fail(f"{full[:80]!r} is not a revision name (.../services/S/revisions/R)")
     project, region, owner, name = match.groups()
@@ -102,6 +106,7 @@ def revision(doc: Doc) -> ParsedRevision:
             _containers(doc, what),
             ready,
             message,
+            kind=kind,
             creator=optional_text(doc, "creator", what),
             create_time=optional_text(doc, "createTime", what),
         ),

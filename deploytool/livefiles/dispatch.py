@@ -9,9 +9,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from deploytool.errors import ManifestError, ManifestProblem, UsageError
-from deploytool.livefiles import admin_v2, knative
+from deploytool.livefiles import admin_v2, admin_v2_workloads, knative, knative_job
 from deploytool.livefiles.nodes import Doc, optional_text
-from deploytool.livefiles.parsed import Parsed
+from deploytool.livefiles.parsed import ExecutionsListed, Parsed
 from deploytool.manifest.yamlsafe import compose_documents
 
 Converter = Callable[[Doc], Parsed]
@@ -20,16 +20,26 @@ Converter = Callable[[Doc], Parsed]
 KNATIVE_KINDS: dict[tuple[str, str], Converter] = {
     (knative.API_VERSION, "Service"): knative.service,
     (knative.API_VERSION, "Revision"): knative.revision,
+    (knative_job.API_VERSION, "Job"): knative_job.job,
+    (knative_job.API_VERSION, "Execution"): knative_job.execution,
 }
 # v2 resource kind (from its name) -> converter.
-V2_KINDS: dict[str, Converter] = {"service": admin_v2.service, "revision": admin_v2.revision}
+V2_KINDS: dict[str, Converter] = {
+    "service": admin_v2.service,
+    "revision": admin_v2.revision,
+    "job": admin_v2_workloads.job,
+    "execution": admin_v2_workloads.execution,
+    "worker_pool": admin_v2_workloads.worker_pool,
+    "worker_pool_revision": admin_v2_workloads.worker_pool_revision,
+}
 # v2 list responses: the key holding the items.
-V2_LIST_KEYS = ("services", "revisions")
+V2_LIST_KEYS = ("services", "revisions", "jobs", "executions", "workerPools")
 MAX_FILE_BYTES = 64 * 1024 * 1024
 _HINT = (
-    "give the output of gcloud run services describe S --format export (or yaml/json), "
-    "gcloud run services list --format json, gcloud run revisions describe R --format "
-    "export, or Cloud Run Admin API v2 JSON"
+    "give the output of gcloud run services|jobs describe NAME --format export (or "
+    "yaml/json), gcloud run services|jobs list --format json, gcloud run revisions describe "
+    "R --format export, gcloud run jobs executions list --format json, or Cloud Run Admin "
+    "API v2 JSON (services, revisions, jobs, executions, worker pools)"
 )
 
 
@@ -93,9 +103,13 @@ def _document(doc: Doc) -> list[Parsed]:
                     "a list response with nextPageToken set holds one page only; export every "
                     "page (or use gcloud run services list --format json)"
                 )
-            return [found for item in doc.require(key, key).items(key) for found in _document(item)]
+            items = doc.get(key, key)
+            found = [hit for item in (items.items(key) if items else []) for hit in _document(item)]
+            # An empty list of executions still says that none ran (the API omits the key
+            # of an empty list, so `{}` stays unrecognised rather than read as "none").
+            return [ExecutionsListed(doc.where), *found] if key == "executions" else found
     name = optional_text(doc, "name", "document") if "name" in fields else ""
-    resource = admin_v2.kind_of(name)
+    resource = admin_v2.kind_of(name) or admin_v2_workloads.kind_of(name)
     if resource is None:
         raise doc.fail(f"not a Cloud Run resource this tool reads; {_HINT}")
     return [V2_KINDS[resource](doc)]

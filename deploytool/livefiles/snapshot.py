@@ -1,22 +1,68 @@
 """Exported files → the `LiveSnapshot` the gate reads, as the Cloud Run adapter would have
-produced it. What the files do not hold is never taken as absent: a managed service missing
-from them is unknown (exit 5), and so is a serving or tagged revision."""
+produced it. What the files do not hold is never taken as absent: a managed workload missing
+from them is unknown (exit 5), and so is a serving or tagged revision (or a worker-pool
+revision with an instance split), and a job's recent run that its status names."""
 
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from deploytool.core.executions import DEFAULT_WINDOW, in_window, parse_window
 from deploytool.core.gate import serving_revisions_to_read
-from deploytool.core.model import LiveRevision, LiveService, Manifest
-from deploytool.core.report import LiveSnapshot, LocationRead, RevisionRead
+from deploytool.core.model import (
+    JOB,
+    KINDS,
+    SERVICE,
+    WORKER_POOL,
+    LiveExecution,
+    LiveRevision,
+    LiveWorkload,
+    Manifest,
+)
+from deploytool.core.report import EXECUTIONS, LiveSnapshot, LocationRead, RevisionRead
 from deploytool.errors import ManifestError, ManifestProblem
 from deploytool.livefiles.dispatch import read_file
-from deploytool.livefiles.parsed import ParsedRevision, ParsedService
+from deploytool.livefiles.executions_check import executions_findings
+from deploytool.livefiles.parsed import (
+    ExecutionsListed,
+    LatestExecution,
+    ParsedExecution,
+    ParsedRevision,
+    ParsedService,
+)
 
 SOURCE = "file"
+_V2 = "https://run.googleapis.com/v2/projects/{project}/locations/{region}"
+
+
+def absent_message(kind: str, project: str, region: str) -> str:
+    """What to export for a managed workload of `kind` missing from the files (`{name}` is
+    the workload's name, filled in by the gate)."""
+    where = f"--project {project} --region {region}"
+    if kind == JOB:
+        how = f"gcloud run jobs describe {{name}} {where} --format export"
+    elif kind == WORKER_POOL:
+        url = _V2.format(project=project, region=region)
+        how = f"the Cloud Run Admin API v2 JSON of GET {url}/workerPools/{{name}}"
+    else:
+        how = f"gcloud run services describe {{name}} {where} --format export"
+    return f"not in the --live-from files; export it with {how}"
+
+
+def _revision_missing(kind: str, project: str, region: str, owner: str, name: str) -> str:
+    if kind == WORKER_POOL:
+        url = _V2.format(project=project, region=region)
+        how = f"the Cloud Run Admin API v2 JSON of GET {url}/workerPools/{owner}/revisions/{name}"
+    else:
+        how = (
+            f"gcloud run revisions describe {name} --project {project} --region {region} "
+            "--format export"
+        )
+    return f"not in the --live-from files; export it with {how}, and pass that file too"
 
 
 def read_files_snapshot(
@@ -24,59 +70,101 @@ def read_files_snapshot(
     locations: Iterable[tuple[str, str]],
     manifests: Iterable[Manifest],
     *,
-    managed: Collection[tuple[str, str, str]],
+    managed: Collection[tuple[str, str, str, str]],
     all_serving: bool = False,
+    executions_since: timedelta | None = None,
+    now: datetime | None = None,
 ) -> LiveSnapshot:
     """`manifests` are every manifest of the config dir (a project number in a file is
-    matched against their `project` and `project_number`); `managed` the (project, region,
-    name) whose serving revisions are needed (every service's when `all_serving`)."""
+    matched against their `project` and `project_number`); `managed` the (kind, project,
+    region, name) whose serving revisions are needed (every workload's when `all_serving`:
+    a protected environment, whose job executions are then checked too)."""
     numbers = _project_numbers(manifests)
-    services: dict[tuple[str, str, str], LiveService] = {}
-    revisions: dict[tuple[str, str, str, str], LiveRevision] = {}
+    workloads: dict[tuple[str, str, str, str], LiveWorkload] = {}
+    latest: dict[tuple[str, str, str], LatestExecution] = {}
+    revisions: dict[tuple[str, str, str, str, str], LiveRevision] = {}
+    executions: dict[tuple[str, str, str, str], LiveExecution] = {}
+    executions_exported = False
     for path in paths:
         for parsed in read_file(path):
             if isinstance(parsed, ParsedService):
                 live = parsed.service
                 live = replace(live, project=_project(live.project, numbers, parsed.where))
-                _put(services, (live.project, live.region, live.name), live, parsed.where)
+                key = (live.kind, live.project, live.region, live.name)
+                _put(workloads, key, live, parsed.where)
+                if parsed.latest_execution is not None:
+                    latest[key[1:]] = parsed.latest_execution
             elif isinstance(parsed, ParsedRevision):
                 rev = parsed.revision
                 rev = replace(rev, project=_project(rev.project, numbers, parsed.where))
-                key = (rev.project, rev.region, rev.service, rev.name)
-                _put(revisions, key, rev, parsed.where)
+                _put(
+                    revisions,
+                    (rev.kind, rev.project, rev.region, rev.service, rev.name),
+                    rev,
+                    parsed.where,
+                )
+            elif isinstance(parsed, ParsedExecution):
+                run = parsed.execution
+                run = replace(run, project=_project(run.project, numbers, parsed.where))
+                _put(executions, (run.project, run.region, run.job, run.name), run, parsed.where)
+                executions_exported = True
+            elif isinstance(parsed, ExecutionsListed):
+                executions_exported = True
+    window = executions_since if executions_since is not None else parse_window(DEFAULT_WINDOW)
+    cutoff = (now or datetime.now(UTC)) - window
     reads = []
     revision_reads = []
     for project, region in sorted(set(locations)):
-        here = tuple(
-            live for (p, r, _), live in sorted(services.items()) if (p, r) == (project, region)
+        here = {
+            kind: tuple(
+                live
+                for (k, p, r, _), live in sorted(workloads.items())
+                if (k, p, r) == (kind, project, region)
+            )
+            for kind in KINDS
+        }
+        runs = tuple(
+            run
+            for (p, r, _, _), run in sorted(executions.items())
+            if (p, r) == (project, region) and in_window(run, cutoff)
         )
+        errors: tuple[tuple[str, str], ...] = ()
+        warnings: tuple[str, ...] = ()
+        if all_serving:
+            why, warnings = executions_findings(
+                project, region, here[JOB], latest, executions, executions_exported, cutoff
+            )
+            errors = ((EXECUTIONS, why),) if why else ()
         reads.append(
             LocationRead(
                 project,
                 region,
-                services=here,
-                absent=(
-                    "not in the --live-from files; export it with gcloud run services describe "
-                    f"{{name}} --project {project} --region {region} --format export"
-                ),
+                services=here[SERVICE],
+                jobs=here[JOB],
+                worker_pools=here[WORKER_POOL],
+                executions=runs,
+                absent=absent_message(SERVICE, project, region),
+                absent_kinds=tuple((k, absent_message(k, project, region)) for k in KINDS),
+                kind_errors=errors,
+                warnings=warnings,
             )
         )
-        for live in here:
-            if not all_serving and (project, region, live.name) not in managed:
+        for live in (*here[SERVICE], *here[WORKER_POOL]):
+            if not all_serving and (live.kind, project, region, live.name) not in managed:
                 continue
             for reachable in serving_revisions_to_read(live):
-                key = (project, region, live.name, reachable.revision)
-                found = revisions.get(key)
+                name = reachable.revision
+                found = revisions.get((live.kind, project, region, live.name, name))
                 revision_reads.append(
-                    RevisionRead(*key, revision=found)
+                    RevisionRead(project, region, live.name, name, revision=found, kind=live.kind)
                     if found is not None
                     else RevisionRead(
-                        *key,
-                        error=(
-                            "not in the --live-from files; export it with gcloud run revisions "
-                            f"describe {reachable.revision} --project {project} --region "
-                            f"{region} --format export, and pass that file too"
-                        ),
+                        project,
+                        region,
+                        live.name,
+                        name,
+                        error=_revision_missing(live.kind, project, region, live.name, name),
+                        kind=live.kind,
                     )
                 )
     return LiveSnapshot(locations=tuple(reads), revisions=tuple(revision_reads))

@@ -166,8 +166,9 @@ def with_source(doc: dict[str, Any], source: str) -> dict[str, Any]:
     """Every managed workload entry says where its live state came from (`cloud_run` or
     `file`)."""
     for env in doc.get("environments", [doc]):
-        for entry in env.get("services", ()):
-            entry["source"] = source
+        for section in KIND_SECTIONS.values():
+            for entry in env.get(section, ()):
+                entry["source"] = source
     return doc
 
 

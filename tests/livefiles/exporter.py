@@ -153,6 +153,9 @@ def export_state(
         project = _parts(name)[0]
         return numbers.get(project, project)
 
+    from tests.livefiles.exporter_workloads import export_workloads
+
+    paths += export_workloads(state, out, fmt, ns)
     if fmt == "v2":
         path = out / "services.json"
         body = [json.loads(run_v2.Service.to_json(s)) for s in services]

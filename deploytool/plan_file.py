@@ -30,6 +30,7 @@ KIND = "deploytool-plan"
 CHANGE_KINDS = ("missing", "unexpected", "changed")
 WORKLOAD_KINDS = ("service", "job", "worker_pool")
 MAX_BYTES = 16 * 1024 * 1024  # a plan of thousands of workloads is far smaller
+REPLAN = "re-plan with `deploytool apply ENV --dry-run --plan-out FILE`"
 _DIGEST = re.compile(r"^[0-9a-f]{64}$")
 _SALT = re.compile(r"^[0-9a-f]{32,128}$")
 
@@ -96,12 +97,12 @@ def read_plan(path: Path) -> SavedPlan:
     """The plan in `path`; a UsageError (exit 2) naming the file and what is wrong when it is
     unreadable, not a deploytool plan, of a newer schema, or malformed."""
 
-    def bad(what: str, hint: str = "re-plan with `deploytool apply ENV --dry-run --plan-out "
-            "FILE`") -> UsageError:  # fmt: skip
+    def bad(what: str, hint: str = REPLAN) -> UsageError:
         return UsageError(f"{path}: {what}", hint)
 
     try:
-        raw = path.read_bytes()[: MAX_BYTES + 1]
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_BYTES + 1)
     except OSError as exc:
         raise bad(f"cannot read the plan: {exc.strerror or exc}", "check the --plan path") from exc
     if len(raw) > MAX_BYTES:

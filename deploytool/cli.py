@@ -181,6 +181,28 @@ def apply(
             help="Seconds for each written service's app to agree (manifest `verify:`).",
         ),
     ] = 120.0,
+    plan_out: Annotated[
+        Path | None,
+        typer.Option(
+            "--plan-out",
+            metavar="FILE",
+            help="With --dry-run: save the plan (etags and digests, no values) for --plan.",
+        ),
+    ] = None,
+    plan: Annotated[
+        Path | None,
+        typer.Option(
+            "--plan",
+            metavar="FILE",
+            help="Apply this saved plan, only if manifests and live etags are unchanged since.",
+        ),
+    ] = None,
+    plan_max_age: Annotated[
+        str,
+        typer.Option(
+            "--plan-max-age", metavar="DURATION", help="Refuse older plans (e.g. 30m, 6h, 2d)."
+        ),
+    ] = "24h",
     config_dir: ConfigDir = Path("configs"),
     output: Output = OutputFormat.text,
     impersonate: Impersonate = None,
@@ -188,7 +210,10 @@ def apply(
     debug: Debug = False,
 ) -> None:
     """Make live match the manifest: plan, confirm, preflight, roll out, verify."""
+    from dataclasses import replace
+
     from deploytool.commands import apply as command
+    from deploytool.commands.apply_saved import checked_plan_options
     from deploytool.render import progress as progress_ui
 
     text = output is OutputFormat.text
@@ -199,6 +224,8 @@ def apply(
         rollout_timeout=rollout_timeout,
         audit_log=audit_log,
         verify_timeout=verify_timeout,
+        plan_out=plan_out,
+        plan=plan,
     )
 
     def show_plan(report: Any) -> None:
@@ -224,13 +251,17 @@ def apply(
             typer.echo(dumps(apply_doc(result)))
 
     def run() -> Any:
+        max_age = checked_plan_options(
+            dry_run=dry_run, plan_out=plan_out, plan=plan, services=service or [],
+            max_age=plan_max_age,
+        )  # fmt: skip
         with progress_ui.rollout_bar() as bar:
             return command.run(
                 config_dir,
                 environment,
                 service or [],
                 gateway_for(impersonate, timeout),
-                options,
+                replace(options, plan_max_age=max_age),
                 show_plan=show_plan,
                 confirm=confirm if stdin_is_terminal() else None,
                 progress=bar,

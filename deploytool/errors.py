@@ -89,3 +89,8 @@ class RolloutError(LiveStateError):
 class RolloutUnknownError(LiveStateError):
     """The update was accepted but its rollout could not be followed (the operation could
     not be polled): the service must be re-read to know what happened."""
+
+
+class PlanChangedError(LiveStateError):
+    """A saved plan no longer holds (manifests, etags or the plan itself changed, or it is
+    too old): nothing was written; re-plan."""

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from deploytool.commands import apply_saved
 from deploytool.commands.apply_app import DEFAULT_VERIFY_TIMEOUT, AppWait, verify_apps
 from deploytool.commands.apply_service import (
     Outcome,
@@ -56,6 +58,9 @@ class ApplyOptions:
     rollout_timeout: float = 600.0
     audit_log: Path | None = None
     verify_timeout: float = DEFAULT_VERIFY_TIMEOUT  # for the apps (`verify:`) to agree
+    plan_out: Path | None = None  # with dry_run: save the plan here (apply_saved)
+    plan: Path | None = None  # apply this saved plan, only if it still holds exactly
+    plan_max_age: timedelta = timedelta(hours=24)
 
 
 ShowPlan = Callable[[EnvironmentReport], None]
@@ -77,6 +82,10 @@ def run(
     on_write_start: Callable[[int], None] | None = None,
 ) -> ApplyResult:
     """`confirm` is None when nobody can answer (stdin is not a terminal)."""
+    saved = None
+    if options.plan is not None:
+        saved = apply_saved.load_plan(options.plan, environment, config_dir, options.plan_max_age)
+        services = saved.selection  # the plan fixes what is applied
     gate = read_gate(config_dir, environment, services, gateway, options.parallel)
     manifest, snapshot, report, policy = gate.manifest, gate.snapshot, gate.report, gate.policy
     protected = policy.is_protected(environment)
@@ -131,6 +140,25 @@ def run(
             if (s.project, s.region, s.name) == (spec.project, spec.region, spec.name)
         )
         plans.append((plan_from_live(spec, live), spec))
+    if saved is not None and options.plan is not None:
+        apply_saved.require_unchanged(options.plan, saved, manifest, report, snapshot)
+        notify(
+            f"saved plan {options.plan} holds: manifests and etags unchanged since "
+            f"{saved.created_at.isoformat()}"
+        )
+
+    def keep_plan() -> None:
+        if options.plan_out is not None:
+            apply_saved.write_plan(
+                options.plan_out,
+                apply_saved.make_plan(
+                    environment, services, config_dir, manifest, report, snapshot
+                ),
+            )
+            notify(
+                f"plan written to {options.plan_out}; apply it with `deploytool apply "
+                f"{environment} --plan {options.plan_out}`"
+            )
 
     if report.violations:
         # Live leakage: allowed to go on only if the planned writes remove every piece.
@@ -174,11 +202,13 @@ def run(
             if d.status is ServiceStatus.DRIFT
         ]
         if idle:
+            keep_plan()
             return ApplyResult(
                 environment, report, tuple(idle), verdict_after(idle, report), options.dry_run,
                 "nothing apply can write: the templates match the manifest, but what serves "
                 "does not (see each service)",
             )  # fmt: skip
+        keep_plan()
         return done(Status.IN_SYNC, note="nothing to do: live already matches the manifest")
     if not options.dry_run and not options.yes:
         if confirm is None:
@@ -205,6 +235,7 @@ def run(
             note="preflight failed: nothing was written to any service",
         )
     if options.dry_run:
+        keep_plan()
         return done(
             Status.DRIFT,
             preflight,
@@ -223,6 +254,7 @@ def run(
         progress=progress,
         notify=notify,
         forbidden=forbidden,
+        etags={w.key: w.etag for w in saved.workloads} if saved is not None else None,
     )
     if interrupted is not None:
         return ApplyResult(

@@ -93,9 +93,12 @@ def write_service(
     rollout_timeout: float,
     cancel: threading.Event | None = None,
     forbidden: Forbidden | None = None,
+    expected_etag: str | None = None,
 ) -> ServiceOutcome:
     """`forbidden` (a protected environment: the policy's E2E matcher) is the last guard: an
-    update whose env carries a matching name is never sent."""
+    update whose env carries a matching name is never sent. `expected_etag` (a saved plan's)
+    must be the etag read now, and is what the write is guarded by: a change since the plan,
+    even one between this read and the write, is a conflict, never retried."""
     from deploytool.cloudrun.writer import build_update, fetch, send_update
 
     def result(outcome: Outcome, **fields: Any) -> ServiceOutcome:
@@ -121,6 +124,13 @@ def write_service(
                 revision=fetched.live.latest_ready_revision,
                 message="already matches the manifest",
             )
+        if expected_etag is not None and fetched.live.etag != expected_etag:
+            return result(
+                Outcome.CONFLICT,
+                changes=approved.changes,
+                message=f"{spec.name}'s etag changed since the plan: re-plan; nothing was "
+                "written to it",
+            )
         if not same_plan(plan.changes, approved.changes):
             return result(
                 Outcome.CONFLICT,
@@ -143,6 +153,13 @@ def write_service(
             sent = True
             send_update(gateway, update, validate_only=False, rollout_timeout=rollout_timeout)
         except ConflictError:
+            if expected_etag is not None:
+                return result(
+                    Outcome.CONFLICT,
+                    changes=approved.changes,
+                    message=f"{spec.name} changed while it was being written (etag "
+                    "mismatch): re-plan; nothing was written to it",
+                )
             continue  # re-read and re-plan: retried only while the plan is the approved one
         except RolloutUnknownError as exc:
             # Accepted, but not followed to the end: re-reading tells what really happened.

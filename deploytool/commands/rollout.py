@@ -5,7 +5,7 @@ Ctrl-C: stop waiting; those rollouts go on in Cloud Run and are recorded as inte
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -38,8 +38,11 @@ def write_all(
     progress: Callable[[ServiceOutcome], None] | None = None,
     notify: Callable[[str], None] = lambda _msg: None,
     forbidden: Forbidden | None = None,
+    etags: Mapping[tuple[str, str, str, str], str] | None = None,
 ) -> tuple[list[ServiceOutcome], str | None]:
-    """Outcomes in input order, and a note when the run was interrupted (None otherwise)."""
+    """Outcomes in input order, and a note when the run was interrupted (None otherwise).
+    `etags` (a saved plan's, by (kind, project, region, name)) guard each write instead of
+    the etag read just before it."""
     cancel = threading.Event()
 
     def one(item: Item) -> ServiceOutcome:
@@ -54,6 +57,11 @@ def write_all(
                 rollout_timeout=rollout_timeout,
                 cancel=cancel,
                 forbidden=forbidden,
+                expected_etag=(
+                    etags.get((plan.kind, plan.project, plan.region, plan.service))
+                    if etags is not None
+                    else None
+                ),
             )
         except LiveStateError as exc:
             message = f"{exc.message} ({exc.hint})" if exc.hint else exc.message

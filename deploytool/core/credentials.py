@@ -165,3 +165,16 @@ def credential_kind(value: str) -> str | None:
 
 def looks_like_credential(value: str | None) -> bool:
     return bool(value) and credential_kind(value or "") is not None
+
+
+def is_plain_endpoint(value: str) -> bool:
+    """An http(s) URL with no user info and no credential shape (`AUTH_SERVICE_URL`): an
+    address, not a secret. Its value is still masked when its name looks secret; what this
+    spares is the advice to move it to Secret Manager, and import leaving it out."""
+    parts = urlsplit(value)
+    return (
+        parts.scheme in ("http", "https")
+        and bool(parts.hostname)
+        and "@" not in parts.netloc
+        and credential_kind(value) is None
+    )

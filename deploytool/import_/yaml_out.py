@@ -15,7 +15,7 @@ from deploytool.core.model import workload_label
 from deploytool.errors import UsageError
 from deploytool.import_.plan import ImportPlan, WorkloadEntry
 
-MOVE_TO_SECRET_MANAGER = "credential-looking plain value, not imported: move it to Secret Manager"
+MOVE_TO_SECRET_MANAGER = "secret-looking plain value, not imported: move it to Secret Manager"
 
 
 def _yaml() -> Any:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
-from deploytool.core.credentials import credential_kind
+from deploytool.core.credentials import credential_kind, is_plain_endpoint
 from deploytool.core.model import ServiceSpec
 from deploytool.core.policy import Policy
 from deploytool.core.secret_names import is_secret_name
@@ -28,7 +26,7 @@ def manifest_warnings(
             not var.is_secret_ref
             and var.value
             and is_secret_name(var.name, policy.redaction.names)
-            and not _plain_endpoint(var.value)
+            and not is_plain_endpoint(var.value)
         ):
             warn(
                 var.line,
@@ -52,15 +50,3 @@ def manifest_warnings(
             )
     return [message for _, message in sorted(found)]
 
-
-def _plain_endpoint(value: str) -> bool:
-    """An http(s) URL with no user info and no credential shape (`AUTH_SERVICE_URL`): an
-    address, not a secret. It is still masked by its name; only the advice to move it to
-    Secret Manager would be noise."""
-    parts = urlsplit(value)
-    return (
-        parts.scheme in ("http", "https")
-        and bool(parts.hostname)
-        and "@" not in parts.netloc
-        and credential_kind(value) is None
-    )

@@ -1,4 +1,4 @@
-"""`plaintext-secret` findings (pure): credential-looking plain values and declared secrets that
+"""`plaintext-secret` findings (pure): secret-looking plain values and declared secrets that
 are plain live; warnings by default, violations in a protected environment with `error`; and
 masking never changes what the diff and the verdict say."""
 

@@ -88,7 +88,7 @@ def test_credentials_are_never_written(emulator, cli, configs):
     text = (cfg / "production.yaml").read_text()
     for name, value in CREDENTIALS.items():
         assert value not in text and value not in result.output
-        assert re.search(rf'- "{name}" +# credential-looking plain value', text)
+        assert re.search(rf'- "{name}" +# secret-looking plain value', text)
     assert "Secret Manager" in text
     assert cli("diff", "production", "--config-dir", str(cfg), emulator=emulator).exit_code == 0
 
@@ -212,3 +212,24 @@ def test_import_then_diff_is_in_sync(emulator, cli, state, extra):
         assert (cfg / "staging.yaml").read_text() == text
         diff = cli("diff", "staging", "--config-dir", str(cfg), emulator=emulator)
         assert diff.exit_code == 0, text + diff.output
+
+
+def test_a_plain_endpoint_under_a_secret_looking_name_is_imported(emulator, cli, configs):
+    # AUTH marks the name (its value prints as ***), but an address is configuration, not a
+    # secret: leaving it out of the manifest would make the next diff report it unexpected.
+    cfg = configs()
+    emulator.state.put_service(
+        service_message(
+            "p-staging",
+            "us-central1",
+            "api",
+            {"AUTH_SERVICE_URL": "https://auth.example.com/v1", "AUTH_TOKEN": "x" * 12},
+        )
+    )
+    result = cli(
+        "import", "staging", "--project", "p-staging", "--region", "us-central1", "--stdout",
+        "--config-dir", str(cfg), emulator=emulator,
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert 'AUTH_SERVICE_URL: "https://auth.example.com/v1"' in result.stdout
+    assert '- "AUTH_TOKEN"' in result.stdout and "x" * 12 not in result.stdout

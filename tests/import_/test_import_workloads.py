@@ -116,7 +116,7 @@ def test_a_job_credential_is_never_written(emulator, cli, configs):
     assert result.exit_code == 0, result.output
     text = (cfg / "production.yaml").read_text()
     assert secret not in text and secret not in result.output
-    assert '- "DATABASE_URL"  # credential-looking plain value' in text
+    assert '- "DATABASE_URL"  # secret-looking plain value' in text
     assert cli("diff", "production", "--config-dir", str(cfg), emulator=emulator).exit_code == 0
 
 

@@ -106,34 +106,13 @@ def evaluate(
         location = snapshot.location(spec.project, spec.region)
         unread = location.error_of(spec.kind) if location else "live state was not read"
         if location is None or unread is not None:
-            message = unread or "live state was not read"
-            errors.append(ReadError(message, spec.name, spec.project, spec.region, spec.kind))
-            diffs.append(
-                ServiceDiff(
-                    spec.name,
-                    spec.project,
-                    spec.region,
-                    ServiceStatus.ERROR,
-                    error=message,
-                    kind=spec.kind,
-                )
-            )
+            _unread(spec, unread or "live state was not read", errors, diffs)
             continue
         live = next((s for s in location.workloads(spec.kind) if s.name == spec.name), None)
         absent = location.absent_for(spec.kind)
         if live is None and absent is not None:
-            message = f"{spec.name}: {absent.replace('{name}', spec.name)}"
-            errors.append(ReadError(message, spec.name, spec.project, spec.region, spec.kind))
-            diffs.append(
-                ServiceDiff(
-                    spec.name,
-                    spec.project,
-                    spec.region,
-                    ServiceStatus.ERROR,
-                    error=message,
-                    kind=spec.kind,
-                )
-            )
+            # Read from something partial (exported files): absent is unknown, not missing.
+            _unread(spec, f"{spec.name}: {absent.replace('{name}', spec.name)}", errors, diffs)
             continue
         diff = diff_service(spec, live)
         if live is not None:
@@ -214,6 +193,18 @@ def _location_error(errors: list[ReadError], location: LocationRead, kind: str, 
         (e.project, e.region, e.kind) == (location.project, location.region, kind) for e in errors
     ):
         errors.append(ReadError(why, None, location.project, location.region, kind))
+
+
+def _unread(
+    spec: ServiceSpec, message: str, errors: list[ReadError], diffs: list[ServiceDiff]
+) -> None:
+    """A managed workload that could not be compared: a read error, status `error`."""
+    errors.append(ReadError(message, spec.name, spec.project, spec.region, spec.kind))
+    diffs.append(
+        ServiceDiff(
+            spec.name, spec.project, spec.region, ServiceStatus.ERROR, error=message, kind=spec.kind
+        )
+    )
 
 
 def _with_serving_revisions(

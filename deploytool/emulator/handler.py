@@ -26,7 +26,7 @@ from deploytool.emulator.assets import search_all_resources
 from deploytool.emulator.defaults import container_statuses
 from deploytool.emulator.errors import ApiError
 from deploytool.emulator.operations import parse_done_filter
-from deploytool.emulator.resources import encode_page_token, page_size_of
+from deploytool.emulator.paging import encode_page_token, page_size_of
 from deploytool.emulator.rollout import parse_update_mask
 
 if TYPE_CHECKING:

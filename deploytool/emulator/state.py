@@ -23,11 +23,11 @@ from deploytool.emulator.errors import ApiError
 from deploytool.emulator.faults import FaultPlan
 from deploytool.emulator.jobs import JobStore
 from deploytool.emulator.operations import Rollout, list_operations, operation_message
+from deploytool.emulator.paging import paginate
 from deploytool.emulator.resources import (
     ServiceName,
     new_etag,
     now,
-    paginate,
     split_revision_name,
     traffic_statuses,
 )

@@ -20,13 +20,12 @@ from google.protobuf.message import Message
 
 from deploytool.emulator.conditions import ready_condition
 from deploytool.emulator.errors import ApiError
+from deploytool.emulator.paging import page_size_of, paginate
 from deploytool.emulator.resources import (
     Ready,
     new_etag,
     new_revision_name,
     now,
-    page_size_of,
-    paginate,
     short_revision,
 )
 from deploytool.emulator.rollout import EMULATOR_PRINCIPAL

@@ -128,7 +128,7 @@ def _get_revision(emulator: Emulator, name: str, _q: Mapping[str, str], _b: byte
 
 
 def _get_operation(emulator: Emulator, name: str, _q: Mapping[str, str], _b: bytes) -> Message:
-    return emulator.state.get_operation(name)
+    return emulator.state.operations.get_operation(name)
 
 
 def _search_assets(emulator: Emulator, scope: str, query: Mapping[str, str], _: bytes) -> Message:
@@ -158,7 +158,7 @@ class Query(dict[str, str]):
 def _list_operations(
     emulator: Emulator, parent: str, query: Mapping[str, str], _: bytes
 ) -> Message:
-    return emulator.state.list_operations(
+    return emulator.state.operations.list_operations(
         parent,
         page_size_of(query.get("pageSize")),
         query.get("pageToken"),
@@ -178,7 +178,7 @@ def _wait_operation(emulator: Emulator, name: str, _q: Mapping[str, str], body: 
     except (json_format.ParseError, UnicodeDecodeError) as exc:
         raise ApiError.invalid(f"Invalid JSON payload received. {exc}") from exc
     timeout = request.timeout.ToTimedelta().total_seconds() if request.HasField("timeout") else 0
-    return emulator.state.wait_operation(name, min(timeout or _WAIT_LIMIT, _WAIT_LIMIT))
+    return emulator.state.operations.wait_operation(name, min(timeout or _WAIT_LIMIT, _WAIT_LIMIT))
 
 
 HANDLERS: dict[str, Handler] = {

@@ -1,4 +1,5 @@
-"""EmulatorState: the services, revisions and operations the emulator holds, behind one lock.
+"""EmulatorState: the services and revisions the emulator holds, behind one lock (the
+operations of their updates are in operation_ledger.py, jobs and worker pools in theirs).
 
 Two faces: a Python API for tests and benchmarks (put/get services, out-of-band changes,
 rollout failures), and the API operations the HTTP layer calls (which raise ApiError).
@@ -10,19 +11,19 @@ from __future__ import annotations
 import random
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 from google.cloud import run_v2
 from google.longrunning import operations_pb2
-from google.rpc import code_pb2
 
 from deploytool.emulator.assets import ProjectDirectory
 from deploytool.emulator.errors import ApiError
 from deploytool.emulator.faults import FaultPlan
 from deploytool.emulator.jobs import JobStore
-from deploytool.emulator.operations import Rollout, list_operations, operation_message
+from deploytool.emulator.operation_ledger import OperationLedger, finish
+from deploytool.emulator.operations import Rollout, operation_message
 from deploytool.emulator.paging import paginate
 from deploytool.emulator.resources import (
     ServiceName,
@@ -47,8 +48,6 @@ from deploytool.emulator.rollout import (
 from deploytool.emulator.seeding import complete_revision, complete_service
 from deploytool.emulator.worker_pools import WorkerPoolStore
 
-SettleHook = Callable[[Mapping[str, run_v2.Service]], None]
-
 
 class EmulatorState:
     """Everything the emulator serves. Thread-safe: one re-entrant lock around all of it."""
@@ -58,14 +57,15 @@ class EmulatorState:
         self._services: dict[str, run_v2.Service] = {}
         # service name -> full revision name -> revision
         self._revisions: dict[str, dict[str, run_v2.Revision]] = {}
-        self._operations: dict[str, Rollout] = {}
-        self._pending: dict[str, Rollout] = {}  # the not-done subset of _operations
         self._fail_rollout: dict[str, str] = {}
         self._rng = random.Random(seed)
         self.faults = faults if faults is not None else FaultPlan(seed)
         # Seconds a rollout's operation stays not done; Emulator(operation_delay=) sets it.
         self.operation_delay = 0.0
-        self._settle_hooks: list[SettleHook] = []
+        # The long-running operations of updates, and settling them (operation_ledger.py).
+        self.operations = OperationLedger(
+            self._lock, self._services, self._revisions, self._fail_rollout
+        )
         # The other kinds, each in its own module, under the same lock.
         self.jobs = JobStore(self._lock)
         self.worker_pools = WorkerPoolStore(self._lock, self._rng)
@@ -112,14 +112,14 @@ class EmulatorState:
 
     def get_service(self, name: str) -> run_v2.Service | None:
         with self._lock:
-            self._settle()
+            self.operations.settle()
             service = self._services.get(name)
             return copy_service(service) if service is not None else None
 
     def get_revision(self, name: str) -> run_v2.Revision | None:
         service, _ = split_revision_name(name)
         with self._lock:
-            self._settle()
+            self.operations.settle()
             revision = self._revisions.get(service, {}).get(name)
             return copy_revision(revision) if revision is not None else None
 
@@ -187,7 +187,7 @@ class EmulatorState:
         `--set-tags`): only the routing changes, so no revision is cut. Validated as an
         update is (ValueError). Returns the service afterwards."""
         with self._lock:
-            self._settle(force_service=service)
+            self.operations.settle(force_service=service)
             current = self._require(service)
             spec = copy_service(current)
             spec.traffic = list(traffic)
@@ -217,18 +217,6 @@ class EmulatorState:
             current = self._require(service)
             return self._redeploy(current, copy_service(current), modifier)
 
-    def add_settle_hook(self, hook: SettleHook) -> None:
-        """`hook(services)` runs now and after every settle, lock held, on the stored
-        services (`emulator --apps` points their output-only `uri` fields at its apps)."""
-        with self._lock:
-            self._settle_hooks.append(hook)
-            hook(self._services)
-
-    def remove_settle_hook(self, hook: SettleHook) -> None:
-        with self._lock:
-            if hook in self._settle_hooks:
-                self._settle_hooks.remove(hook)
-
     # -- API operations (HTTP layer) ----------------------------------------------------
 
     def list_services(
@@ -244,7 +232,7 @@ class EmulatorState:
                 metadata={"parent": parent},
             )
         with self._lock:
-            self._settle()
+            self.operations.settle()
             names = sorted(name for name in self._services if name.startswith(parent + "/"))
             page, token = paginate(names, page_size, page_token, scope=parent)
             return run_v2.ListServicesResponse(
@@ -257,7 +245,7 @@ class EmulatorState:
         """Newest first, as `gcloud run revisions list` shows them. ListRevisionsRequest.parent:
         "To list all Revisions across Services, use "-" instead of Service name"."""
         with self._lock:
-            self._settle()
+            self.operations.settle()
             if service.endswith("/services/-"):
                 location = service[: -len("-")]
                 revisions = {
@@ -276,7 +264,7 @@ class EmulatorState:
 
     def require_service(self, name: str) -> run_v2.Service:
         with self._lock:
-            self._settle()
+            self.operations.settle()
             return copy_service(self._require(name))
 
     def require_revision(self, name: str) -> run_v2.Revision:
@@ -300,7 +288,7 @@ class EmulatorState:
         reference's `forceNewRevision`); an update that changes nothing at all moves neither
         generation nor etag."""
         with self._lock:
-            self._settle(force_service=name)
+            self.operations.settle(force_service=name)
             current = self._services.get(name)
             if current is None and not allow_missing:
                 raise ApiError.missing("SERVICE", name)
@@ -332,48 +320,23 @@ class EmulatorState:
                 ready_at=time.monotonic() + (0.0 if validate_only else self.operation_delay),
                 metadata=copy_service(spec),
             )
-            self._operations[operation.name] = operation
+            self.operations.record(operation)
             if validate_only or unchanged:
                 # Nothing is stored: the operation answers what the service would become
                 # (with the server defaults filled in), and stays readable. Validation does
                 # not start containers, so a configured failure cannot show.
                 if not unchanged:
                     failure = settle_rollout(spec, revision, revisions, None)
-                    self._finish(operation, spec, failure)
+                    finish(operation, spec, failure)
                 else:
                     operation.response = copy_service(spec)
                 return operation_message(operation)
             self._services[name] = spec
             if revision is not None:
                 self._revisions.setdefault(name, {})[revision.name] = revision
-            self._pending[operation.name] = operation
-            self._settle()
+            self.operations.track(operation)
+            self.operations.settle()
             return operation_message(operation)
-
-    def get_operation(self, name: str) -> operations_pb2.Operation:
-        with self._lock:
-            self._settle()
-            return operation_message(self._require_operation(name))
-
-    def wait_operation(self, name: str, timeout: float) -> operations_pb2.Operation:
-        """Operations.WaitOperation: "Waits until the specified long-running operation is done
-        or reaches at most a specified timeout, returning the latest state." """
-        deadline = time.monotonic() + max(timeout, 0.0)
-        while True:
-            with self._lock:
-                self._settle()
-                operation = self._require_operation(name)
-                left = min(deadline, operation.ready_at) - time.monotonic()
-                if operation.done or left <= 0:
-                    return operation_message(operation)
-            time.sleep(min(left, 0.05))
-
-    def list_operations(
-        self, parent: str, page_size: int, page_token: str | None, done: bool | None
-    ) -> operations_pb2.ListOperationsResponse:
-        with self._lock:
-            self._settle()
-            return list_operations(self._operations, parent, page_size, page_token, done)
 
     # -- internals (lock held) ----------------------------------------------------------
 
@@ -383,30 +346,12 @@ class EmulatorState:
             raise ApiError.missing("SERVICE", name)
         return service
 
-    def _require_operation(self, name: str) -> Rollout:
-        operation = self._operations.get(name)
-        if operation is None:
-            raise ApiError.not_found(
-                f"Operation '{name}' does not exist.",
-                reason="OPERATION_NOT_FOUND",
-                metadata={"operation": name},
-            )
-        return operation
-
-    @staticmethod
-    def _finish(operation: Rollout, service: run_v2.Service, failure: Any) -> None:
-        operation.metadata = copy_service(service)
-        if failure is not None:
-            operation.failure, operation.failure_code = failure
-        else:
-            operation.response = copy_service(service)
-
     def _redeploy(
         self, current: run_v2.Service, body: run_v2.Service, modifier: str | None = None
     ) -> run_v2.Service:
         """An out-of-band deploy: always a new revision (as `gcloud run deploy` of the same
         image is), settled at once."""
-        self._settle(force_service=current.name)
+        self.operations.settle(force_service=current.name)
         body.template.revision = ""
         revisions = self._revisions.setdefault(current.name, {})
         spec = prepare_spec(current, body, current.name, ())
@@ -416,37 +361,3 @@ class EmulatorState:
         revisions[revision.name] = revision
         self._services[current.name] = spec
         return copy_service(spec)
-
-    def _settle(self, force_service: str | None = None) -> None:
-        """Finish every rollout whose time has come (and all of `force_service`'s: a new
-        update supersedes one in flight)."""
-        if not self._pending:
-            self._run_settle_hooks()
-            return
-        clock = time.monotonic()
-        for operation in list(self._pending.values()):
-            if operation.ready_at > clock and operation.service != force_service:
-                continue
-            del self._pending[operation.name]
-            service = self._services.get(operation.service)
-            revisions = self._revisions.get(operation.service, {})
-            cut = revisions.get(operation.revision) if operation.revision else None
-            if service is None or (operation.revision and cut is None):
-                operation.failure = f"Service '{operation.service}' was deleted."
-                continue
-            failure = None
-            if service.generation == operation.generation and service.reconciling:
-                failure = settle_rollout(
-                    service, cut, revisions, self._fail_rollout.get(operation.service)
-                )
-            elif cut is not None and service.latest_ready_revision != cut.name:
-                failure = (
-                    service.terminal_condition.message or "Rollout failed.",
-                    code_pb2.FAILED_PRECONDITION,
-                )
-            self._finish(operation, service, failure)
-        self._run_settle_hooks()
-
-    def _run_settle_hooks(self) -> None:
-        for hook in self._settle_hooks:
-            hook(self._services)

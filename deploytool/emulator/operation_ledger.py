@@ -17,7 +17,8 @@ from google.rpc import code_pb2
 from deploytool.emulator.errors import ApiError
 from deploytool.emulator.operations import Rollout, operation_message
 from deploytool.emulator.operations import list_operations as operations_page
-from deploytool.emulator.rollout import copy_service, settle_rollout
+from deploytool.emulator.resources import ServiceName
+from deploytool.emulator.rollout import UpdatePlan, copy_service, settle_rollout
 
 SettleHook = Callable[[Mapping[str, run_v2.Service]], None]
 
@@ -83,9 +84,19 @@ class OperationLedger:
 
     # -- bookkeeping (lock held) ------------------------------------------------------------
 
-    def record(self, operation: Rollout) -> None:
-        """Keep an operation readable (a validate-only or no-op one is answered done)."""
+    def open(self, name: str, plan: UpdatePlan, delay: float) -> Rollout:
+        """The operation of `plan`, an update of service `name`, not done for `delay` seconds;
+        recorded, so it stays readable (a validate-only or no-op one is answered done)."""
+        operation = Rollout(
+            name=ServiceName.parse(name).operation(),
+            service=name,
+            revision=plan.revision.name if plan.revision is not None else None,
+            generation=plan.spec.generation,
+            ready_at=time.monotonic() + delay,
+            metadata=copy_service(plan.spec),
+        )
         self._operations[operation.name] = operation
+        return operation
 
     def track(self, operation: Rollout) -> None:
         """A recorded operation whose rollout is stored and in flight until `ready_at`."""

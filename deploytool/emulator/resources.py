@@ -6,17 +6,17 @@ from __future__ import annotations
 import random
 import re
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from google.cloud import run_v2
 from google.protobuf.descriptor import FieldDescriptor
 
-from deploytool.emulator.errors import ApiError
 from deploytool.emulator.urls import deterministic_uri, service_uri, tag_url
 
 Ready = run_v2.Condition.State
+Revisions = Mapping[str, run_v2.Revision]  # full revision name -> revision, of one service
 LATEST = run_v2.TrafficTargetAllocationType.TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST
 REVISION = run_v2.TrafficTargetAllocationType.TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION
 
@@ -25,7 +25,6 @@ _REVISION_NAME = re.compile(
     r"^(projects/[^/]+/locations/[^/]+/services/([^/]+))/revisions/([^/]+)$"
 )
 _GENERATION_IN_NAME = re.compile(r"-(\d{5})-[a-z0-9]+$")
-_TAG = re.compile(r"^[a-z](?:[-a-z0-9]{0,61}[a-z0-9])?$")  # an RFC 1035 label
 
 # Fields of a Service the server owns: whatever a client sends in them is ignored.
 SERVICE_OUTPUT_ONLY = (
@@ -199,28 +198,3 @@ def traffic_statuses(
             )
         )
     return statuses
-
-
-def check_traffic_tags(traffic: Sequence[run_v2.TrafficTarget]) -> None:
-    """Cloud Run refuses a tag used twice in one service, and a tag that cannot be a DNS
-    label (it becomes part of a host name). The exact wording of its errors is a guess."""
-    seen: set[str] = set()
-    for index, target in enumerate(traffic):
-        tag = target.tag
-        if not tag:
-            continue
-        if not _TAG.match(tag):
-            raise ApiError.invalid(
-                f"spec.traffic[{index}].tag: {tag!r} is not a valid tag: use 1-63 lowercase "
-                "letters, digits and dashes, starting with a letter and not ending with a dash.",
-                reason="INVALID_TAG",
-                metadata={"field": f"traffic[{index}].tag", "tag": tag},
-            )
-        if tag in seen:
-            raise ApiError.invalid(
-                f"spec.traffic[{index}].tag: tag {tag!r} is used more than once; "
-                "tags must be unique within a service.",
-                reason="DUPLICATE_TAG",
-                metadata={"field": f"traffic[{index}].tag", "tag": tag},
-            )
-        seen.add(tag)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import random
 import threading
-import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -22,30 +21,22 @@ from deploytool.emulator.assets import ProjectDirectory
 from deploytool.emulator.errors import ApiError
 from deploytool.emulator.faults import FaultPlan
 from deploytool.emulator.jobs import JobStore
+from deploytool.emulator.listing import check_services_parent, revisions_page, services_page
 from deploytool.emulator.operation_ledger import OperationLedger, finish
-from deploytool.emulator.operations import Rollout, operation_message
-from deploytool.emulator.paging import paginate
-from deploytool.emulator.resources import (
-    ServiceName,
-    new_etag,
-    now,
-    split_revision_name,
-    traffic_statuses,
-)
+from deploytool.emulator.operations import operation_message
+from deploytool.emulator.resources import ServiceName, split_revision_name
 from deploytool.emulator.rollout import (
-    EMULATOR_PRINCIPAL,
     bump,
-    check_keys,
     copy_revision,
     copy_service,
+    plan_update,
     prepare_spec,
+    retarget_traffic,
     settle_rollout,
-    start_reconciling,
     start_rollout,
-    template_changed,
-    validate_spec,
 )
 from deploytool.emulator.seeding import complete_revision, complete_service
+from deploytool.emulator.validation import check_etag
 from deploytool.emulator.worker_pools import WorkerPoolStore
 
 
@@ -189,25 +180,8 @@ class EmulatorState:
         with self._lock:
             self.operations.settle(force_service=service)
             current = self._require(service)
-            spec = copy_service(current)
-            spec.traffic = list(traffic)
             revisions = self._revisions.get(service, {})
-            try:
-                validate_spec(spec, revisions, cuts_revision=False)
-            except ApiError as exc:
-                raise ValueError(exc.message) from exc
-            known = {name.rsplit("/", 1)[-1] for name in revisions}
-            ghost = [t.revision for t in spec.traffic if t.revision and t.revision not in known]
-            if ghost:
-                raise ValueError(f"Revision named '{ghost[0]}' does not exist.")
-            spec.generation += 1
-            spec.observed_generation = spec.generation
-            spec.etag = new_etag()
-            spec.update_time = now()
-            spec.last_modifier = modifier or EMULATOR_PRINCIPAL
-            spec.traffic_statuses = traffic_statuses(
-                spec.traffic, spec.latest_ready_revision, spec.uri
-            )
+            spec = retarget_traffic(current, traffic, revisions, modifier)
             self._services[service] = spec
             return copy_service(spec)
 
@@ -222,45 +196,17 @@ class EmulatorState:
     def list_services(
         self, parent: str, page_size: int, page_token: str | None
     ) -> run_v2.ListServicesResponse:
-        # ListServicesRequest.parent: "Location must be a valid Google Cloud region, and
-        # cannot be the "-" wildcard."
-        if parent.endswith("/locations/-"):
-            raise ApiError.invalid(
-                f"Invalid parent '{parent}': the location must be a region; the '-' "
-                "wildcard is not supported when listing services.",
-                reason="LOCATION_WILDCARD_UNSUPPORTED",
-                metadata={"parent": parent},
-            )
+        check_services_parent(parent)
         with self._lock:
             self.operations.settle()
-            names = sorted(name for name in self._services if name.startswith(parent + "/"))
-            page, token = paginate(names, page_size, page_token, scope=parent)
-            return run_v2.ListServicesResponse(
-                services=[self._services[name] for name in page], next_page_token=token
-            )
+            return services_page(self._services, parent, page_size, page_token)
 
     def list_revisions(
         self, service: str, page_size: int, page_token: str | None
     ) -> run_v2.ListRevisionsResponse:
-        """Newest first, as `gcloud run revisions list` shows them. ListRevisionsRequest.parent:
-        "To list all Revisions across Services, use "-" instead of Service name"."""
         with self._lock:
             self.operations.settle()
-            if service.endswith("/services/-"):
-                location = service[: -len("-")]
-                revisions = {
-                    name: revision
-                    for owner, held in self._revisions.items()
-                    if owner.startswith(location)
-                    for name, revision in held.items()
-                }
-            else:
-                revisions = self._revisions.get(service, {})
-            names = sorted(revisions, reverse=True)
-            page, token = paginate(names, page_size, page_token, descending=True, scope=service)
-            return run_v2.ListRevisionsResponse(
-                revisions=[revisions[name] for name in page], next_page_token=token
-            )
+            return revisions_page(self._revisions, service, page_size, page_token)
 
     def require_service(self, name: str) -> run_v2.Service:
         with self._lock:
@@ -283,49 +229,35 @@ class EmulatorState:
         update_mask: Sequence[str] = (),
         force_new_revision: bool = False,
     ) -> operations_pb2.Operation:
-        """UpdateService: etag check, validation, then a rollout answered as an Operation.
-        A revision is cut only when the template changed (or `force_new_revision`, the REST
-        reference's `forceNewRevision`); an update that changes nothing at all moves neither
-        generation nor etag."""
+        """UpdateService: etag check, validation, then a rollout answered as an Operation
+        (see rollout.plan_update; `force_new_revision` is the REST reference's
+        `forceNewRevision`)."""
         with self._lock:
             self.operations.settle(force_service=name)
             current = self._services.get(name)
             if current is None and not allow_missing:
                 raise ApiError.missing("SERVICE", name)
-            if current is not None and body.etag and body.etag != current.etag:
-                raise ApiError.aborted(
-                    f"Etag mismatch for service '{name}': the service was modified "
-                    f"(expected etag {current.etag!r}, got {body.etag!r}). Read it again.",
-                    reason="ETAG_MISMATCH",
-                    metadata={"service": name, "etag": body.etag, "currentEtag": current.etag},
-                )
+            if current is not None:
+                check_etag(name, current, body)
             revisions = self._revisions.get(name, {})
-            spec = prepare_spec(current, body, name, update_mask)
-            check_keys(spec, current)
-            cuts = force_new_revision or template_changed(current, spec)
-            validate_spec(spec, revisions, cuts_revision=cuts)
-            unchanged = current is not None and not cuts and spec == current
-            if not unchanged:
-                bump(spec)
-            revision = None
-            if cuts:
-                revision = start_rollout(spec, current, revisions, self._rng)
-            elif not unchanged:
-                start_reconciling(spec, current)
-            operation = Rollout(
-                name=ServiceName.parse(name).operation(),
-                service=name,
-                revision=revision.name if revision is not None else None,
-                generation=spec.generation,
-                ready_at=time.monotonic() + (0.0 if validate_only else self.operation_delay),
-                metadata=copy_service(spec),
+            plan = plan_update(
+                current,
+                body,
+                name,
+                update_mask,
+                revisions,
+                self._rng,
+                force_new_revision=force_new_revision,
             )
-            self.operations.record(operation)
-            if validate_only or unchanged:
+            spec, revision = plan.spec, plan.revision
+            operation = self.operations.open(
+                name, plan, delay=0.0 if validate_only else self.operation_delay
+            )
+            if validate_only or plan.unchanged:
                 # Nothing is stored: the operation answers what the service would become
                 # (with the server defaults filled in), and stays readable. Validation does
                 # not start containers, so a configured failure cannot show.
-                if not unchanged:
+                if not plan.unchanged:
                     failure = settle_rollout(spec, revision, revisions, None)
                     finish(operation, spec, failure)
                 else:

@@ -1,7 +1,7 @@
 """The emulator's route table: which URIs the google-cloud-run REST transport calls (see
 run_v2/services/*/transports/rest_base.py) name which route, and the function that answers
 each route from EmulatorState. Jobs and worker pools bring their own (jobs.py,
-worker_pools.py); the HTTP layer (handler.py) applies faults and writes the JSON."""
+worker_pool_routes.py); the HTTP layer (handler.py) applies faults and writes the JSON."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from google.longrunning import operations_pb2
 from google.protobuf import json_format
 from google.protobuf.message import Message
 
-from deploytool.emulator import jobs, worker_pools
+from deploytool.emulator import jobs, worker_pool_routes
 from deploytool.emulator.assets import page_size_of as assets_page_size
 from deploytool.emulator.assets import search_all_resources
 from deploytool.emulator.errors import ApiError
@@ -44,7 +44,7 @@ ROUTES: list[tuple[re.Pattern[str], dict[str, str]]] = [
     ),
     (re.compile(rf"^/v2/(?P<resource>{_LOCATION}/operations/[^/:]+)$"), {"GET": "operations.get"}),
     *jobs.ROUTES,
-    *worker_pools.ROUTES,
+    *worker_pool_routes.ROUTES,
     # Cloud Asset Inventory (`audit --discover`): the same emulator answers it.
     (
         re.compile(
@@ -189,7 +189,7 @@ HANDLERS: dict[str, Handler] = {
     "revisions.get": _get_revision,
     "operations.get": _get_operation,
     **jobs.HANDLERS,
-    **worker_pools.HANDLERS,
+    **worker_pool_routes.HANDLERS,
     "assets.search": _search_assets,
     "operations.list": _list_operations,
     "operations.wait": _wait_operation,

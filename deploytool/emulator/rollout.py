@@ -1,8 +1,8 @@
 """What an update does to a Service and its revisions, as Cloud Run does it: merge the request
-into a new spec (server defaults filled in), validate it, cut a revision only when the template
-changed, then settle: the revision ready (and LATEST traffic moves to it) or failed (and what
-serves stays as it was). Functions on message values; the caller (EmulatorState) holds the
-lock and stores the results."""
+into a new spec (server defaults filled in), validate it (validation.py), cut a revision only
+when the template changed (plan_update), then settle: the revision ready (and LATEST traffic
+moves to it) or failed (and what serves stays as it was). Functions on message values; the
+caller (EmulatorState) holds the lock and stores the results."""
 
 from __future__ import annotations
 

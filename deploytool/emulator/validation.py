@@ -42,7 +42,7 @@ def check_keys(spec: run_v2.Service, current: run_v2.Service | None) -> None:
 def validate_spec(spec: run_v2.Service, revisions: Revisions, cuts_revision: bool) -> None:
     """Refuse synchronously what Cloud Run refuses synchronously, with its status codes.
     Traffic to a revision that does not exist is not refused here: Cloud Run reports it in the
-    operation (see settle_rollout)."""
+    operation (see rollout.settle_rollout)."""
     service = ServiceName.parse(spec.name).service
     if not spec.template.containers:
         raise ApiError.invalid(

@@ -80,7 +80,7 @@ def live_env(state: Any, name: str) -> dict[str, str]:
 
 
 def _route(method: str, path: str) -> str:
-    from deploytool.emulator.handler import match_route
+    from deploytool.emulator.routes import match_route
 
     try:
         return match_route(method, path)[0]

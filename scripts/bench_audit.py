@@ -340,7 +340,7 @@ def expected_requests(scenario: Scenario) -> dict[str, int]:
 
 
 def _route(method: str, path: str) -> str:
-    from deploytool.emulator.handler import match_route
+    from deploytool.emulator.routes import match_route
 
     try:
         return match_route(method, path)[0]

@@ -133,11 +133,11 @@ class AppFleet:
         self._lock = threading.Lock()
 
     def attach(self) -> AppFleet:
-        self.state.add_settle_hook(self._sync)
+        self.state.operations.add_settle_hook(self._sync)
         return self
 
     def stop(self) -> None:
-        self.state.remove_settle_hook(self._sync)
+        self.state.operations.remove_settle_hook(self._sync)
         with self._lock:
             apps = list(self._apps.values())
             self._apps.clear()

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from google.cloud import asset_v1
 
 from deploytool.emulator.errors import ApiError
-from deploytool.emulator.resources import paginate
+from deploytool.emulator.paging import paginate
 
 # Workload kind (as the state lists them) -> Cloud Asset Inventory asset type.
 ASSET_TYPE = {

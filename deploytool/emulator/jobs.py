@@ -18,12 +18,11 @@ from google.protobuf.message import Message
 
 from deploytool.emulator.conditions import ready_condition
 from deploytool.emulator.errors import ApiError
+from deploytool.emulator.paging import page_size_of, paginate
 from deploytool.emulator.resources import (
     Ready,
     new_etag,
     now,
-    page_size_of,
-    paginate,
 )
 from deploytool.emulator.rollout import EMULATOR_PRINCIPAL
 from deploytool.emulator.workload_common import done_operation, etag_guard, replace_user_fields

@@ -12,7 +12,7 @@ from google.longrunning import operations_pb2
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 
 from deploytool.emulator.errors import DOMAIN, ApiError
-from deploytool.emulator.resources import paginate
+from deploytool.emulator.paging import paginate
 
 
 @dataclass

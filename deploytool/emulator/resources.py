@@ -1,27 +1,22 @@
 """Building blocks on the library's own message types: resource names, conditions, traffic,
-revisions cut from a template, and page tokens. No state and no locking here."""
+and revisions cut from a template. No state and no locking here."""
 
 from __future__ import annotations
 
-import base64
-import bisect
 import random
 import re
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from google.cloud import run_v2
 from google.protobuf.descriptor import FieldDescriptor
 
-from deploytool.emulator.errors import ApiError
 from deploytool.emulator.urls import deterministic_uri, service_uri, tag_url
 
-DEFAULT_PAGE_SIZE = 100
-MAX_PAGE_SIZE = 1000
-
 Ready = run_v2.Condition.State
+Revisions = Mapping[str, run_v2.Revision]  # full revision name -> revision, of one service
 LATEST = run_v2.TrafficTargetAllocationType.TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST
 REVISION = run_v2.TrafficTargetAllocationType.TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION
 
@@ -30,7 +25,6 @@ _REVISION_NAME = re.compile(
     r"^(projects/[^/]+/locations/[^/]+/services/([^/]+))/revisions/([^/]+)$"
 )
 _GENERATION_IN_NAME = re.compile(r"-(\d{5})-[a-z0-9]+$")
-_TAG = re.compile(r"^[a-z](?:[-a-z0-9]{0,61}[a-z0-9])?$")  # an RFC 1035 label
 
 # Fields of a Service the server owns: whatever a client sends in them is ignored.
 SERVICE_OUTPUT_ONLY = (
@@ -204,103 +198,3 @@ def traffic_statuses(
             )
         )
     return statuses
-
-
-def check_traffic_tags(traffic: Sequence[run_v2.TrafficTarget]) -> None:
-    """Cloud Run refuses a tag used twice in one service, and a tag that cannot be a DNS
-    label (it becomes part of a host name). The exact wording of its errors is a guess."""
-    seen: set[str] = set()
-    for index, target in enumerate(traffic):
-        tag = target.tag
-        if not tag:
-            continue
-        if not _TAG.match(tag):
-            raise ApiError.invalid(
-                f"spec.traffic[{index}].tag: {tag!r} is not a valid tag: use 1-63 lowercase "
-                "letters, digits and dashes, starting with a letter and not ending with a dash.",
-                reason="INVALID_TAG",
-                metadata={"field": f"traffic[{index}].tag", "tag": tag},
-            )
-        if tag in seen:
-            raise ApiError.invalid(
-                f"spec.traffic[{index}].tag: tag {tag!r} is used more than once; "
-                "tags must be unique within a service.",
-                reason="DUPLICATE_TAG",
-                metadata={"field": f"traffic[{index}].tag", "tag": tag},
-            )
-        seen.add(tag)
-
-
-def encode_page_token(last_key: str, scope: str = "") -> str:
-    """A token naming the last key served and the request it belongs to (its parent): AIP-158
-    and ListServicesRequest.page_token ("All other parameters must match")."""
-    return base64.urlsafe_b64encode(f"v1:{scope}\n{last_key}".encode()).decode()
-
-
-def decode_page_token(token: str, scope: str = "") -> str:
-    """The last key a token names; 400 if it is not one of ours or was issued for another
-    parent."""
-    try:
-        text = base64.urlsafe_b64decode(token.encode()).decode()
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise _bad_token(token) from exc
-    if not text.startswith("v1:") or "\n" not in text:
-        raise _bad_token(token)
-    issued_for, _, last = text[3:].partition("\n")
-    if issued_for != scope:
-        raise ApiError.invalid(
-            f"The page token was issued for a list of {issued_for!r}, not of {scope!r}: "
-            "all other parameters of the request must match the one that returned it.",
-            reason="PAGE_TOKEN_MISMATCH",
-            metadata={"pageToken": token, "parent": scope},
-        )
-    return last
-
-
-def _bad_token(token: str) -> ApiError:
-    return ApiError.invalid(
-        f"Invalid page token: {token!r}",
-        reason="INVALID_PAGE_TOKEN",
-        metadata={"pageToken": token},
-    )
-
-
-def page_size_of(raw: str | None) -> int:
-    """0 or absent means the default; above the cap is capped, as Google APIs do."""
-    try:
-        size = int(raw or 0)
-    except ValueError as exc:
-        raise ApiError.invalid(
-            f"Invalid pageSize: {raw!r}",
-            reason="INVALID_PAGE_SIZE",
-            metadata={"pageSize": str(raw)},
-        ) from exc
-    if size < 0:
-        raise ApiError.invalid(
-            f"pageSize must not be negative, got {size}",
-            reason="INVALID_PAGE_SIZE",
-            metadata={"pageSize": str(size)},
-        )
-    return min(size or DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
-
-
-def paginate(
-    keys: Sequence[str],
-    page_size: int,
-    page_token: str | None,
-    descending: bool = False,
-    scope: str = "",
-) -> tuple[list[str], str]:
-    """One page of `keys` (sorted, ascending unless `descending`) and the token of the next
-    page ("" at the end). The token names the last key served, so inserts between pages
-    neither repeat nor skip."""
-    start = 0
-    if page_token:
-        last = decode_page_token(page_token, scope)
-        if descending:
-            start = next((i for i, key in enumerate(keys) if key < last), len(keys))
-        else:
-            start = bisect.bisect_right(keys, last)
-    page = list(keys[start : start + page_size])
-    more = start + page_size < len(keys)
-    return page, encode_page_token(page[-1], scope) if more and page else ""

@@ -1,14 +1,15 @@
 """What an update does to a Service and its revisions, as Cloud Run does it: merge the request
-into a new spec (server defaults filled in), validate it, cut a revision only when the template
-changed, then settle: the revision ready (and LATEST traffic moves to it) or failed (and what
-serves stays as it was). Functions on message values; the caller (EmulatorState) holds the
-lock and stores the results."""
+into a new spec (server defaults filled in), validate it (validation.py), cut a revision only
+when the template changed (plan_update), then settle: the revision ready (and LATEST traffic
+moves to it) or failed (and what serves stays as it was). Functions on message values; the
+caller (EmulatorState) holds the lock and stores the results."""
 
 from __future__ import annotations
 
 import random
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from google.cloud import run_v2
 from google.protobuf import field_mask_pb2
@@ -19,15 +20,14 @@ from deploytool.emulator.defaults import (
     DEFAULT_EXECUTION_ENVIRONMENT,
     GA,
     apply_service_defaults,
-    check_reserved_keys,
 )
 from deploytool.emulator.errors import ApiError
 from deploytool.emulator.resources import (
     LATEST,
     REVISION,
     SERVICE_OUTPUT_ONLY,
+    Revisions,
     ServiceName,
-    check_traffic_tags,
     new_etag,
     new_revision_name,
     now,
@@ -35,10 +35,10 @@ from deploytool.emulator.resources import (
     short_revision,
     traffic_statuses,
 )
+from deploytool.emulator.validation import check_keys, validate_spec
 
 EMULATOR_PRINCIPAL = "emulator@deploytool.local"
 
-Revisions = Mapping[str, run_v2.Revision]  # full revision name -> revision, of one service
 Failure = tuple[str, int]  # (message, google.rpc code) of a reconciliation that failed
 
 
@@ -127,75 +127,69 @@ def template_changed(current: run_v2.Service | None, spec: run_v2.Service) -> bo
     return current is None or current.template != spec.template
 
 
-def check_keys(spec: run_v2.Service, current: run_v2.Service | None) -> None:
-    """Reserved label/annotation namespaces (see defaults.py): labels and template
-    annotations are refused; the Service's own annotations only "in new resources", so keys
-    it already carries are kept."""
-    check_reserved_keys("service.labels", spec.labels)
-    check_reserved_keys("service.template.labels", spec.template.labels)
-    check_reserved_keys("service.template.annotations", spec.template.annotations)
-    kept = current.annotations if current is not None else None
-    check_reserved_keys("service.annotations", spec.annotations, kept)
+@dataclass(frozen=True)
+class UpdatePlan:
+    """What an UpdateService does, decided before anything is stored: the new spec, the
+    revision it cuts (None: the template did not change) and whether nothing changed at all."""
+
+    spec: run_v2.Service
+    revision: run_v2.Revision | None
+    unchanged: bool
 
 
-def validate_spec(spec: run_v2.Service, revisions: Revisions, cuts_revision: bool) -> None:
-    """Refuse synchronously what Cloud Run refuses synchronously, with its status codes.
-    Traffic to a revision that does not exist is not refused here: Cloud Run reports it in the
-    operation (see settle_rollout)."""
-    service = ServiceName.parse(spec.name).service
-    if not spec.template.containers:
-        raise ApiError.invalid(
-            "spec.template.containers: at least one container is required",
-            reason="REQUIRED_FIELD",
-            metadata={"field": "template.containers"},
-        )
-    for index, container in enumerate(spec.template.containers):
-        if not container.image:
-            raise ApiError.invalid(
-                f"spec.template.containers[{index}].image: Required",
-                reason="REQUIRED_FIELD",
-                metadata={"field": f"template.containers[{index}].image"},
-            )
-    wanted = spec.template.revision
-    if wanted and cuts_revision:
-        if not wanted.startswith(f"{service}-"):
-            raise ApiError.invalid(
-                f"Revision name {wanted!r} must be prefixed by the service name '{service}-'",
-                reason="INVALID_REVISION_NAME",
-                metadata={"revision": wanted, "service": service},
-            )
-        if ServiceName.parse(spec.name).revision(wanted) in revisions:
-            # Cloud Run's words for a template that changed under a taken revision name.
-            raise ApiError.already_exists(
-                f"Revision named '{wanted}' with different configuration already exists.",
-                reason="REVISION_ALREADY_EXISTS",
-                metadata={"revision": wanted},
-            )
-    check_traffic_tags(spec.traffic)
-    total = 0
-    for index, target in enumerate(spec.traffic):
-        total += target.percent
-        # TrafficTarget.type has no documented default: a target without one is refused
-        # (the stricter reading; docs/EMULATOR.md).
-        if target.type_ not in (LATEST, REVISION):
-            raise ApiError.invalid(
-                f"spec.traffic[{index}].type: Required (TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST "
-                "or TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION)",
-                reason="REQUIRED_FIELD",
-                metadata={"field": f"traffic[{index}].type"},
-            )
-        if target.type_ == REVISION and not target.revision:
-            raise ApiError.invalid(
-                f"spec.traffic[{index}].revision: Required for a REVISION target",
-                reason="REQUIRED_FIELD",
-                metadata={"field": f"traffic[{index}].revision"},
-            )
-    if total != 100:
-        raise ApiError.invalid(
-            f"Traffic percentages must add up to 100, got {total}.",
-            reason="INVALID_TRAFFIC_PERCENT",
-            metadata={"total": str(total)},
-        )
+def plan_update(
+    current: run_v2.Service | None,
+    body: run_v2.Service,
+    name: str,
+    mask: Sequence[str],
+    revisions: Revisions,
+    rng: random.Random,
+    *,
+    force_new_revision: bool = False,
+) -> UpdatePlan:
+    """Merge, validate (ApiError) and start the rollout of an update. A revision is cut only
+    when the template changed (or `force_new_revision`); an update that changes nothing at
+    all moves neither generation nor etag."""
+    spec = prepare_spec(current, body, name, mask)
+    check_keys(spec, current)
+    cuts = force_new_revision or template_changed(current, spec)
+    validate_spec(spec, revisions, cuts_revision=cuts)
+    unchanged = current is not None and not cuts and spec == current
+    if not unchanged:
+        bump(spec)
+    revision = None
+    if cuts:
+        revision = start_rollout(spec, current, revisions, rng)
+    elif not unchanged:
+        start_reconciling(spec, current)
+    return UpdatePlan(spec, revision, unchanged)
+
+
+def retarget_traffic(
+    current: run_v2.Service,
+    traffic: Iterable[run_v2.TrafficTarget],
+    revisions: Revisions,
+    modifier: str | None,
+) -> run_v2.Service:
+    """An out-of-band `update-traffic`: the service with only its routing changed (no
+    revision cut, settled at once), validated as an update is but raising ValueError."""
+    spec = copy_service(current)
+    spec.traffic = list(traffic)
+    try:
+        validate_spec(spec, revisions, cuts_revision=False)
+    except ApiError as exc:
+        raise ValueError(exc.message) from exc
+    known = {name.rsplit("/", 1)[-1] for name in revisions}
+    ghost = [t.revision for t in spec.traffic if t.revision and t.revision not in known]
+    if ghost:
+        raise ValueError(f"Revision named '{ghost[0]}' does not exist.")
+    spec.generation += 1
+    spec.observed_generation = spec.generation
+    spec.etag = new_etag()
+    spec.update_time = now()
+    spec.last_modifier = modifier or EMULATOR_PRINCIPAL
+    spec.traffic_statuses = traffic_statuses(spec.traffic, spec.latest_ready_revision, spec.uri)
+    return spec
 
 
 def start_rollout(

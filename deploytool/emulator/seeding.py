@@ -16,8 +16,8 @@ from deploytool.emulator.errors import ApiError
 from deploytool.emulator.resources import (
     LATEST,
     REVISION,
+    Revisions,
     ServiceName,
-    check_traffic_tags,
     generation_from_revision,
     new_etag,
     new_revision_name,
@@ -26,8 +26,9 @@ from deploytool.emulator.resources import (
     split_revision_name,
     traffic_statuses,
 )
-from deploytool.emulator.rollout import EMULATOR_PRINCIPAL, Revisions, new_revision
+from deploytool.emulator.rollout import EMULATOR_PRINCIPAL, new_revision
 from deploytool.emulator.urls import tag_url
+from deploytool.emulator.validation import check_traffic_tags
 
 
 def complete_revision(revision: run_v2.Revision) -> run_v2.Revision:

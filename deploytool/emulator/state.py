@@ -1,4 +1,5 @@
-"""EmulatorState: the services, revisions and operations the emulator holds, behind one lock.
+"""EmulatorState: the services and revisions the emulator holds, behind one lock (the
+operations of their updates are in operation_ledger.py, jobs and worker pools in theirs).
 
 Two faces: a Python API for tests and benchmarks (put/get services, out-of-band changes,
 rollout failures), and the API operations the HTTP layer calls (which raise ApiError).
@@ -9,45 +10,34 @@ from __future__ import annotations
 
 import random
 import threading
-import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 from google.cloud import run_v2
 from google.longrunning import operations_pb2
-from google.rpc import code_pb2
 
 from deploytool.emulator.assets import ProjectDirectory
 from deploytool.emulator.errors import ApiError
 from deploytool.emulator.faults import FaultPlan
 from deploytool.emulator.jobs import JobStore
-from deploytool.emulator.operations import Rollout, list_operations, operation_message
-from deploytool.emulator.resources import (
-    ServiceName,
-    new_etag,
-    now,
-    paginate,
-    split_revision_name,
-    traffic_statuses,
-)
+from deploytool.emulator.listing import check_services_parent, revisions_page, services_page
+from deploytool.emulator.operation_ledger import OperationLedger, finish
+from deploytool.emulator.operations import operation_message
+from deploytool.emulator.resources import ServiceName, split_revision_name
 from deploytool.emulator.rollout import (
-    EMULATOR_PRINCIPAL,
     bump,
-    check_keys,
     copy_revision,
     copy_service,
+    plan_update,
     prepare_spec,
+    retarget_traffic,
     settle_rollout,
-    start_reconciling,
     start_rollout,
-    template_changed,
-    validate_spec,
 )
 from deploytool.emulator.seeding import complete_revision, complete_service
+from deploytool.emulator.validation import check_etag
 from deploytool.emulator.worker_pools import WorkerPoolStore
-
-SettleHook = Callable[[Mapping[str, run_v2.Service]], None]
 
 
 class EmulatorState:
@@ -58,14 +48,15 @@ class EmulatorState:
         self._services: dict[str, run_v2.Service] = {}
         # service name -> full revision name -> revision
         self._revisions: dict[str, dict[str, run_v2.Revision]] = {}
-        self._operations: dict[str, Rollout] = {}
-        self._pending: dict[str, Rollout] = {}  # the not-done subset of _operations
         self._fail_rollout: dict[str, str] = {}
         self._rng = random.Random(seed)
         self.faults = faults if faults is not None else FaultPlan(seed)
         # Seconds a rollout's operation stays not done; Emulator(operation_delay=) sets it.
         self.operation_delay = 0.0
-        self._settle_hooks: list[SettleHook] = []
+        # The long-running operations of updates, and settling them (operation_ledger.py).
+        self.operations = OperationLedger(
+            self._lock, self._services, self._revisions, self._fail_rollout
+        )
         # The other kinds, each in its own module, under the same lock.
         self.jobs = JobStore(self._lock)
         self.worker_pools = WorkerPoolStore(self._lock, self._rng)
@@ -112,14 +103,14 @@ class EmulatorState:
 
     def get_service(self, name: str) -> run_v2.Service | None:
         with self._lock:
-            self._settle()
+            self.operations.settle()
             service = self._services.get(name)
             return copy_service(service) if service is not None else None
 
     def get_revision(self, name: str) -> run_v2.Revision | None:
         service, _ = split_revision_name(name)
         with self._lock:
-            self._settle()
+            self.operations.settle()
             revision = self._revisions.get(service, {}).get(name)
             return copy_revision(revision) if revision is not None else None
 
@@ -187,27 +178,10 @@ class EmulatorState:
         `--set-tags`): only the routing changes, so no revision is cut. Validated as an
         update is (ValueError). Returns the service afterwards."""
         with self._lock:
-            self._settle(force_service=service)
+            self.operations.settle(force_service=service)
             current = self._require(service)
-            spec = copy_service(current)
-            spec.traffic = list(traffic)
             revisions = self._revisions.get(service, {})
-            try:
-                validate_spec(spec, revisions, cuts_revision=False)
-            except ApiError as exc:
-                raise ValueError(exc.message) from exc
-            known = {name.rsplit("/", 1)[-1] for name in revisions}
-            ghost = [t.revision for t in spec.traffic if t.revision and t.revision not in known]
-            if ghost:
-                raise ValueError(f"Revision named '{ghost[0]}' does not exist.")
-            spec.generation += 1
-            spec.observed_generation = spec.generation
-            spec.etag = new_etag()
-            spec.update_time = now()
-            spec.last_modifier = modifier or EMULATOR_PRINCIPAL
-            spec.traffic_statuses = traffic_statuses(
-                spec.traffic, spec.latest_ready_revision, spec.uri
-            )
+            spec = retarget_traffic(current, traffic, revisions, modifier)
             self._services[service] = spec
             return copy_service(spec)
 
@@ -217,66 +191,26 @@ class EmulatorState:
             current = self._require(service)
             return self._redeploy(current, copy_service(current), modifier)
 
-    def add_settle_hook(self, hook: SettleHook) -> None:
-        """`hook(services)` runs now and after every settle, lock held, on the stored
-        services (`emulator --apps` points their output-only `uri` fields at its apps)."""
-        with self._lock:
-            self._settle_hooks.append(hook)
-            hook(self._services)
-
-    def remove_settle_hook(self, hook: SettleHook) -> None:
-        with self._lock:
-            if hook in self._settle_hooks:
-                self._settle_hooks.remove(hook)
-
     # -- API operations (HTTP layer) ----------------------------------------------------
 
     def list_services(
         self, parent: str, page_size: int, page_token: str | None
     ) -> run_v2.ListServicesResponse:
-        # ListServicesRequest.parent: "Location must be a valid Google Cloud region, and
-        # cannot be the "-" wildcard."
-        if parent.endswith("/locations/-"):
-            raise ApiError.invalid(
-                f"Invalid parent '{parent}': the location must be a region; the '-' "
-                "wildcard is not supported when listing services.",
-                reason="LOCATION_WILDCARD_UNSUPPORTED",
-                metadata={"parent": parent},
-            )
+        check_services_parent(parent)
         with self._lock:
-            self._settle()
-            names = sorted(name for name in self._services if name.startswith(parent + "/"))
-            page, token = paginate(names, page_size, page_token, scope=parent)
-            return run_v2.ListServicesResponse(
-                services=[self._services[name] for name in page], next_page_token=token
-            )
+            self.operations.settle()
+            return services_page(self._services, parent, page_size, page_token)
 
     def list_revisions(
         self, service: str, page_size: int, page_token: str | None
     ) -> run_v2.ListRevisionsResponse:
-        """Newest first, as `gcloud run revisions list` shows them. ListRevisionsRequest.parent:
-        "To list all Revisions across Services, use "-" instead of Service name"."""
         with self._lock:
-            self._settle()
-            if service.endswith("/services/-"):
-                location = service[: -len("-")]
-                revisions = {
-                    name: revision
-                    for owner, held in self._revisions.items()
-                    if owner.startswith(location)
-                    for name, revision in held.items()
-                }
-            else:
-                revisions = self._revisions.get(service, {})
-            names = sorted(revisions, reverse=True)
-            page, token = paginate(names, page_size, page_token, descending=True, scope=service)
-            return run_v2.ListRevisionsResponse(
-                revisions=[revisions[name] for name in page], next_page_token=token
-            )
+            self.operations.settle()
+            return revisions_page(self._revisions, service, page_size, page_token)
 
     def require_service(self, name: str) -> run_v2.Service:
         with self._lock:
-            self._settle()
+            self.operations.settle()
             return copy_service(self._require(name))
 
     def require_revision(self, name: str) -> run_v2.Revision:
@@ -295,85 +229,46 @@ class EmulatorState:
         update_mask: Sequence[str] = (),
         force_new_revision: bool = False,
     ) -> operations_pb2.Operation:
-        """UpdateService: etag check, validation, then a rollout answered as an Operation.
-        A revision is cut only when the template changed (or `force_new_revision`, the REST
-        reference's `forceNewRevision`); an update that changes nothing at all moves neither
-        generation nor etag."""
+        """UpdateService: etag check, validation, then a rollout answered as an Operation
+        (see rollout.plan_update; `force_new_revision` is the REST reference's
+        `forceNewRevision`)."""
         with self._lock:
-            self._settle(force_service=name)
+            self.operations.settle(force_service=name)
             current = self._services.get(name)
             if current is None and not allow_missing:
                 raise ApiError.missing("SERVICE", name)
-            if current is not None and body.etag and body.etag != current.etag:
-                raise ApiError.aborted(
-                    f"Etag mismatch for service '{name}': the service was modified "
-                    f"(expected etag {current.etag!r}, got {body.etag!r}). Read it again.",
-                    reason="ETAG_MISMATCH",
-                    metadata={"service": name, "etag": body.etag, "currentEtag": current.etag},
-                )
+            if current is not None:
+                check_etag(name, current, body)
             revisions = self._revisions.get(name, {})
-            spec = prepare_spec(current, body, name, update_mask)
-            check_keys(spec, current)
-            cuts = force_new_revision or template_changed(current, spec)
-            validate_spec(spec, revisions, cuts_revision=cuts)
-            unchanged = current is not None and not cuts and spec == current
-            if not unchanged:
-                bump(spec)
-            revision = None
-            if cuts:
-                revision = start_rollout(spec, current, revisions, self._rng)
-            elif not unchanged:
-                start_reconciling(spec, current)
-            operation = Rollout(
-                name=ServiceName.parse(name).operation(),
-                service=name,
-                revision=revision.name if revision is not None else None,
-                generation=spec.generation,
-                ready_at=time.monotonic() + (0.0 if validate_only else self.operation_delay),
-                metadata=copy_service(spec),
+            plan = plan_update(
+                current,
+                body,
+                name,
+                update_mask,
+                revisions,
+                self._rng,
+                force_new_revision=force_new_revision,
             )
-            self._operations[operation.name] = operation
-            if validate_only or unchanged:
+            spec, revision = plan.spec, plan.revision
+            operation = self.operations.open(
+                name, plan, delay=0.0 if validate_only else self.operation_delay
+            )
+            if validate_only or plan.unchanged:
                 # Nothing is stored: the operation answers what the service would become
                 # (with the server defaults filled in), and stays readable. Validation does
                 # not start containers, so a configured failure cannot show.
-                if not unchanged:
+                if not plan.unchanged:
                     failure = settle_rollout(spec, revision, revisions, None)
-                    self._finish(operation, spec, failure)
+                    finish(operation, spec, failure)
                 else:
                     operation.response = copy_service(spec)
                 return operation_message(operation)
             self._services[name] = spec
             if revision is not None:
                 self._revisions.setdefault(name, {})[revision.name] = revision
-            self._pending[operation.name] = operation
-            self._settle()
+            self.operations.track(operation)
+            self.operations.settle()
             return operation_message(operation)
-
-    def get_operation(self, name: str) -> operations_pb2.Operation:
-        with self._lock:
-            self._settle()
-            return operation_message(self._require_operation(name))
-
-    def wait_operation(self, name: str, timeout: float) -> operations_pb2.Operation:
-        """Operations.WaitOperation: "Waits until the specified long-running operation is done
-        or reaches at most a specified timeout, returning the latest state." """
-        deadline = time.monotonic() + max(timeout, 0.0)
-        while True:
-            with self._lock:
-                self._settle()
-                operation = self._require_operation(name)
-                left = min(deadline, operation.ready_at) - time.monotonic()
-                if operation.done or left <= 0:
-                    return operation_message(operation)
-            time.sleep(min(left, 0.05))
-
-    def list_operations(
-        self, parent: str, page_size: int, page_token: str | None, done: bool | None
-    ) -> operations_pb2.ListOperationsResponse:
-        with self._lock:
-            self._settle()
-            return list_operations(self._operations, parent, page_size, page_token, done)
 
     # -- internals (lock held) ----------------------------------------------------------
 
@@ -383,30 +278,12 @@ class EmulatorState:
             raise ApiError.missing("SERVICE", name)
         return service
 
-    def _require_operation(self, name: str) -> Rollout:
-        operation = self._operations.get(name)
-        if operation is None:
-            raise ApiError.not_found(
-                f"Operation '{name}' does not exist.",
-                reason="OPERATION_NOT_FOUND",
-                metadata={"operation": name},
-            )
-        return operation
-
-    @staticmethod
-    def _finish(operation: Rollout, service: run_v2.Service, failure: Any) -> None:
-        operation.metadata = copy_service(service)
-        if failure is not None:
-            operation.failure, operation.failure_code = failure
-        else:
-            operation.response = copy_service(service)
-
     def _redeploy(
         self, current: run_v2.Service, body: run_v2.Service, modifier: str | None = None
     ) -> run_v2.Service:
         """An out-of-band deploy: always a new revision (as `gcloud run deploy` of the same
         image is), settled at once."""
-        self._settle(force_service=current.name)
+        self.operations.settle(force_service=current.name)
         body.template.revision = ""
         revisions = self._revisions.setdefault(current.name, {})
         spec = prepare_spec(current, body, current.name, ())
@@ -416,37 +293,3 @@ class EmulatorState:
         revisions[revision.name] = revision
         self._services[current.name] = spec
         return copy_service(spec)
-
-    def _settle(self, force_service: str | None = None) -> None:
-        """Finish every rollout whose time has come (and all of `force_service`'s: a new
-        update supersedes one in flight)."""
-        if not self._pending:
-            self._run_settle_hooks()
-            return
-        clock = time.monotonic()
-        for operation in list(self._pending.values()):
-            if operation.ready_at > clock and operation.service != force_service:
-                continue
-            del self._pending[operation.name]
-            service = self._services.get(operation.service)
-            revisions = self._revisions.get(operation.service, {})
-            cut = revisions.get(operation.revision) if operation.revision else None
-            if service is None or (operation.revision and cut is None):
-                operation.failure = f"Service '{operation.service}' was deleted."
-                continue
-            failure = None
-            if service.generation == operation.generation and service.reconciling:
-                failure = settle_rollout(
-                    service, cut, revisions, self._fail_rollout.get(operation.service)
-                )
-            elif cut is not None and service.latest_ready_revision != cut.name:
-                failure = (
-                    service.terminal_condition.message or "Rollout failed.",
-                    code_pb2.FAILED_PRECONDITION,
-                )
-            self._finish(operation, service, failure)
-        self._run_settle_hooks()
-
-    def _run_settle_hooks(self) -> None:
-        for hook in self._settle_hooks:
-            hook(self._services)

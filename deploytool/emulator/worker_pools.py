@@ -1,8 +1,8 @@
-"""Cloud Run worker pools in the emulator: the store (behind the state's lock) and the routes
-the REST transport calls (worker_pools/transports/rest_base.py, and the revisions client's
-`workerPools/W/revisions/R`). A worker pool has revisions like a service; its
-`instance_splits` say which run, `instance_split_statuses` what does. An update that changes
-the template cuts a revision; the rollout settles at once (a simplification)."""
+"""Cloud Run worker pools in the emulator: the store (behind the state's lock), seeding,
+reads, out-of-band changes and UpdateWorkerPool. A worker pool has revisions like a service
+(worker_pool_revisions.py); its `instance_splits` say which run, `instance_split_statuses`
+what does. An update that changes the template cuts a revision. The routes are in
+worker_pool_routes.py."""
 
 from __future__ import annotations
 
@@ -10,34 +10,29 @@ import random
 import re
 import threading
 import uuid
-from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterable
+from typing import Any
 
 from google.cloud import run_v2
 from google.longrunning import operations_pb2
-from google.protobuf import field_mask_pb2, json_format
-from google.protobuf.message import Message
 
 from deploytool.emulator.conditions import ready_condition
 from deploytool.emulator.errors import ApiError
-from deploytool.emulator.resources import (
-    Ready,
-    new_etag,
-    new_revision_name,
-    now,
-    page_size_of,
-    paginate,
-    short_revision,
-)
+from deploytool.emulator.paging import paginate
+from deploytool.emulator.resources import Ready, new_etag, now, short_revision
 from deploytool.emulator.rollout import EMULATOR_PRINCIPAL
+from deploytool.emulator.worker_pool_revisions import (
+    LATEST_SPLIT,
+    complete_revision,
+    cut_revision,
+    pool_of,
+    revision_taken,
+    split_statuses,
+    template_of,
+)
 from deploytool.emulator.workload_common import done_operation, etag_guard, replace_user_fields
 
-if TYPE_CHECKING:
-    from deploytool.emulator.server import Emulator
-
 _POOL = re.compile(r"^projects/[^/]+/locations/[^/]+/workerPools/[^/]+$")
-_REVISION = re.compile(r"^(projects/[^/]+/locations/[^/]+/workerPools/[^/]+)/revisions/[^/]+$")
-_LATEST = run_v2.InstanceSplitAllocationType.INSTANCE_SPLIT_ALLOCATION_TYPE_LATEST
 POOL_OUTPUT_ONLY = (
     "uid",
     "generation",
@@ -93,13 +88,13 @@ class WorkerPoolStore:
         if "update_time" not in pool:
             pool.update_time = pool.create_time
         if not pool.instance_splits:
-            pool.instance_splits = [run_v2.InstanceSplit(type_=_LATEST, percent=100)]
+            pool.instance_splits = [run_v2.InstanceSplit(type_=LATEST_SPLIT, percent=100)]
         with self._lock:
             revisions = self._revisions.setdefault(pool.name, {})
             latest = pool.latest_created_revision
             full = f"{pool.name}/revisions/{short_revision(latest)}" if latest else ""
             if not full or full not in revisions:
-                self._cut_revision(pool, short_revision(latest) if latest else None)
+                cut_revision(pool, revisions, short_revision(latest) if latest else None, self._rng)
             else:
                 pool.latest_created_revision = full
             if not pool.latest_ready_revision:
@@ -110,27 +105,16 @@ class WorkerPoolStore:
             if "terminal_condition" not in pool:
                 pool.terminal_condition = ready_condition(Ready.CONDITION_SUCCEEDED)
             if not pool.instance_split_statuses:
-                pool.instance_split_statuses = _statuses(pool)
+                pool.instance_split_statuses = split_statuses(pool)
             self._pools[pool.name] = pool
             return _copy(pool)
 
     def add_revision(self, revision: run_v2.Revision) -> run_v2.Revision:
         """Store an (older) revision `projects/P/locations/L/workerPools/W/revisions/R`."""
         revision = _copy(revision)
-        match = _REVISION.match(revision.name)
-        if match is None:
-            raise ValueError(
-                f"not a worker pool revision name: {revision.name!r} "
-                "(want projects/P/locations/L/workerPools/W/revisions/R)"
-            )
-        revision.uid = revision.uid or str(uuid.uuid4())
-        revision.etag = revision.etag or new_etag()
-        if "create_time" not in revision:
-            revision.create_time = now()
-        if not revision.conditions:
-            revision.conditions = [ready_condition(Ready.CONDITION_SUCCEEDED)]
+        pool = complete_revision(revision)
         with self._lock:
-            self._revisions.setdefault(match.group(1), {})[revision.name] = revision
+            self._revisions.setdefault(pool, {})[revision.name] = revision
             return _copy(revision)
 
     def get_worker_pool(self, name: str) -> run_v2.WorkerPool | None:
@@ -202,9 +186,9 @@ class WorkerPoolStore:
             return _copy(self._require(name))
 
     def require_revision(self, name: str) -> run_v2.Revision:
-        match = _REVISION.match(name)
+        pool = pool_of(name)
         with self._lock:
-            revision = self._revisions.get(match.group(1), {}).get(name) if match else None
+            revision = self._revisions.get(pool, {}).get(name) if pool else None
             if revision is None:
                 raise ApiError.not_found(f"Resource '{name}' of kind 'REVISION' was not found.")
             return _copy(revision)
@@ -235,12 +219,11 @@ class WorkerPoolStore:
             if not updated.template.containers:
                 raise ApiError.invalid("worker_pool.template.containers: at least one is required")
             # The revision name a client read back must not be re-sent with a new template.
-            changed = _template_of(updated) != _template_of(current)
+            changed = template_of(updated) != template_of(current)
             if (
                 changed
                 and updated.template.revision
-                and updated.template.revision
-                in (short_revision(r) for r in self._revisions.get(name, {}))
+                and revision_taken(self._revisions.get(name, {}), updated.template.revision)
             ):
                 raise ApiError(409, f"Revision '{updated.template.revision}' already exists.")
             parent = name.rsplit("/workerPools/", 1)[0]
@@ -270,119 +253,8 @@ class WorkerPoolStore:
         pool.update_time = now()
         pool.last_modifier = modifier or EMULATOR_PRINCIPAL  # the writer, as Cloud Run records
         if template_changed:
-            self._cut_revision(pool, None)
+            cut_revision(pool, self._revisions.setdefault(pool.name, {}), None, self._rng)
             pool.latest_ready_revision = pool.latest_created_revision
-        pool.instance_split_statuses = _statuses(pool)
+        pool.instance_split_statuses = split_statuses(pool)
         self._pools[pool.name] = pool
         return _copy(pool)
-
-    def _cut_revision(self, pool: run_v2.WorkerPool, short: str | None) -> None:
-        revisions = self._revisions.setdefault(pool.name, {})
-        pool_short = pool.name.rsplit("/", 1)[-1]
-        while not short or f"{pool.name}/revisions/{short}" in revisions:
-            short = new_revision_name(pool_short, pool.generation, self._rng)
-        revision = run_v2.Revision(
-            name=f"{pool.name}/revisions/{short}",
-            uid=str(uuid.uuid4()),
-            generation=pool.generation,
-            containers=list(pool.template.containers),
-            annotations=dict(pool.template.annotations),
-            labels=dict(pool.template.labels),
-            service_account=pool.template.service_account,
-            create_time=now(),
-            creator=pool.last_modifier or EMULATOR_PRINCIPAL,
-            etag=new_etag(),
-            conditions=[ready_condition(Ready.CONDITION_SUCCEEDED)],
-        )
-        revisions[revision.name] = revision
-        pool.template.revision = ""
-        pool.latest_created_revision = revision.name
-
-
-def _template_of(pool: run_v2.WorkerPool) -> bytes:
-    template = _copy(pool.template)
-    template.revision = ""
-    return bytes(run_v2.WorkerPoolRevisionTemplate.serialize(template))
-
-
-def _statuses(pool: run_v2.WorkerPool) -> list[run_v2.InstanceSplitStatus]:
-    """What runs: LATEST resolves to the latest ready revision (short names, as traffic)."""
-    latest = short_revision(pool.latest_ready_revision)
-    return [
-        run_v2.InstanceSplitStatus(
-            type_=split.type_,
-            revision=latest if split.type_ == _LATEST else short_revision(split.revision),
-            percent=split.percent,
-        )
-        for split in pool.instance_splits
-    ]
-
-
-# -- routes -------------------------------------------------------------------------------
-
-_LOCATION = r"projects/[^/]+/locations/[^/]+"
-ROUTES: list[tuple[re.Pattern[str], dict[str, str]]] = [
-    (re.compile(rf"^/v2/(?P<resource>{_LOCATION})/workerPools$"), {"GET": "workerPools.list"}),
-    (
-        re.compile(rf"^/v2/(?P<resource>{_LOCATION}/workerPools/[^/:]+)$"),
-        {"GET": "workerPools.get", "PATCH": "workerPools.update"},
-    ),
-    (
-        re.compile(rf"^/v2/(?P<resource>{_LOCATION}/workerPools/[^/]+/revisions/[^/:]+)$"),
-        {"GET": "workerPools.revisions.get"},
-    ),
-]
-
-
-def _flag(query: Mapping[str, str], name: str) -> bool:
-    return query.get(name, "").lower() in ("true", "1")
-
-
-def _list(emulator: Emulator, parent: str, query: Mapping[str, str], _b: bytes) -> Message:
-    page = emulator.state.worker_pools.list_worker_pools(
-        parent, page_size_of(query.get("pageSize")), query.get("pageToken")
-    )
-    return run_v2.ListWorkerPoolsResponse.pb(page)
-
-
-def _get(emulator: Emulator, name: str, _q: Mapping[str, str], _b: bytes) -> Message:
-    return run_v2.WorkerPool.pb(emulator.state.worker_pools.require(name))
-
-
-def _update(emulator: Emulator, name: str, query: Mapping[str, str], body: bytes) -> Message:
-    pool = run_v2.WorkerPool()
-    try:
-        json_format.Parse(body.decode("utf-8") or "{}", run_v2.WorkerPool.pb(pool))
-    except (json_format.ParseError, UnicodeDecodeError) as exc:
-        raise ApiError.invalid(f"Invalid JSON payload received. {exc}") from exc
-    return emulator.state.worker_pools.update_worker_pool(
-        name,
-        pool,
-        validate_only=_flag(query, "validateOnly"),
-        allow_missing=_flag(query, "allowMissing"),
-        update_mask=_mask(query.get("updateMask")),
-    )
-
-
-def _mask(raw: str | None) -> tuple[str, ...]:
-    """`updateMask` as the JSON form of a FieldMask (camelCase, comma-separated)."""
-    if not raw:
-        return ()
-    mask = field_mask_pb2.FieldMask()
-    try:
-        mask.FromJsonString(raw)
-    except ValueError as exc:
-        raise ApiError.invalid(f"Invalid updateMask {raw!r}: {exc}") from exc
-    return tuple(mask.paths)
-
-
-def _get_revision(emulator: Emulator, name: str, _q: Mapping[str, str], _b: bytes) -> Message:
-    return run_v2.Revision.pb(emulator.state.worker_pools.require_revision(name))
-
-
-HANDLERS: dict[str, Any] = {
-    "workerPools.list": _list,
-    "workerPools.get": _get,
-    "workerPools.update": _update,
-    "workerPools.revisions.get": _get_revision,
-}

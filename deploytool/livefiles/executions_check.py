@@ -4,9 +4,10 @@
 - a job whose status names a latest execution in the window that the files do not hold is
   unknown live state: the location's executions are an error (exit 5) with the export
   command, whether or not other executions were given;
-- when no executions were exported at all (no execution document, no `{"executions": []}`),
-  jobs were given and nothing above proves a miss, the executions are not checked and a
-  warning says so. It is never silent: the report names the locations and the command.
+- when no executions were exported at all (no execution document, no `{"executions": []}`)
+  while jobs were given, the executions were not read either: an error too (exit 5 unless a
+  violation makes it 4), never "in sync" on a run nobody looked at. `{"executions": []}` is
+  how a file says that none ran.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from deploytool.core.executions import in_window
 from deploytool.core.model import LiveExecution, LiveWorkload
 from deploytool.livefiles.parsed import LatestExecution
 
-NOT_EXPORTED = "executions were not exported: not checked"
+NOT_EXPORTED = "executions were not exported, so they could not be checked"
 
 
 def executions_findings(
@@ -46,12 +47,12 @@ def executions_findings(
                 f"files; export it with gcloud run jobs executions list --job {job.name} "
                 f"--project {project} --region {region} --format json, and pass that file too"
             )
-    why = "; ".join(missing) or None
-    if why is None and jobs and not exported:
+    if not missing and jobs and not exported:
         names = ", ".join(job.name for job in jobs)
-        return None, (
-            f"{project}/{region}: {NOT_EXPORTED} (jobs {names}): runs started with E2E "
-            "overrides would not be seen; export them with gcloud run jobs executions list "
-            f"--project {project} --region {region} --format json and pass that file too",
+        missing.append(
+            f"{project}/{region}: {NOT_EXPORTED} (jobs {names}): a run started with an E2E "
+            "override would not be seen; export them with gcloud run jobs executions list "
+            f"--project {project} --region {region} --format json and pass that file too "
+            '(a file holding {"executions": []} says that none ran)'
         )
-    return why, ()
+    return "; ".join(missing) or None, ()

@@ -114,8 +114,10 @@ def export_workloads(state: Any, out: Path, fmt: str, ns: Any) -> list[Path]:
         else:
             for i, job in enumerate(jobs):
                 write(f"job-{i}.yaml", yaml.safe_dump(knative_job(job, ns(job.name), status=False)))
-        # gcloud run jobs executions list --format json: a plain list.
-        write("executions.json", json.dumps([knative_execution(e, ns(e.name)) for e in runs]))
+        # gcloud run jobs executions list --format json: a plain list. An empty one cannot be
+        # told from any other empty list, so "none ran" is written as the README asks.
+        listed = [knative_execution(e, ns(e.name)) for e in runs]
+        write("executions.json", json.dumps(listed if listed else {"executions": []}))
     write(
         "pools.json",
         json.dumps({"workerPools": [json.loads(run_v2.WorkerPool.to_json(p)) for p in pools]}),

@@ -85,14 +85,17 @@ def test_the_job_sidecar_is_not_the_managed_container(cli, prod, tmp_path):
     assert migrate["status"] != "in_sync"
 
 
-def test_executions_not_exported_is_said_never_silent(cli, prod):
+def test_executions_not_exported_are_unread_never_green(cli, prod):
+    # Fail closed: a protected environment's job runs that nobody exported were not read.
     result, doc = diff(cli, prod, *files(*EVERYTHING[:-1]))
-    assert result.exit_code == 0, result.output
-    (warning,) = [w for w in doc["warnings"] if "executions were not exported: not checked" in w]
-    assert "netra-prod/us-central1" in warning
-    assert "gcloud run jobs executions list --project netra-prod --region us-central1" in warning
+    assert result.exit_code == 5, result.output
+    (error,) = [e for e in doc["errors"] if "executions were not exported" in e["message"]]
+    assert "netra-prod/us-central1" in error["message"]
+    command = "gcloud run jobs executions list --project netra-prod --region us-central1"
+    assert command in error["message"]
     text = cli("diff", "production", "--config-dir", str(prod), *files(*EVERYTHING[:-1]))
-    assert "executions were not exported: not checked" in text.output
+    assert text.exit_code == 5
+    assert "executions were not exported, so they could not be checked" in text.output
 
 
 def test_an_execution_with_an_e2e_override_is_leakage_within_the_window(cli, prod):

@@ -25,7 +25,12 @@ from deploytool.emulator.resources import (
     now,
 )
 from deploytool.emulator.rollout import EMULATOR_PRINCIPAL
-from deploytool.emulator.workload_common import done_operation, etag_guard, replace_user_fields
+from deploytool.emulator.workload_common import (
+    copy_message,
+    done_operation,
+    etag_guard,
+    replace_user_fields,
+)
 
 if TYPE_CHECKING:
     from deploytool.emulator.server import Emulator
@@ -52,9 +57,6 @@ JOB_OUTPUT_ONLY = (
 )
 
 
-def _copy(message: Any) -> Any:
-    return type(message).deserialize(type(message).serialize(message))
-
 
 class JobStore:
     """Jobs and executions, guarded by the emulator state's lock."""
@@ -68,7 +70,7 @@ class JobStore:
 
     def put_job(self, job: run_v2.Job) -> run_v2.Job:
         """Store a job as seeded: server-owned fields filled in when absent."""
-        job = _copy(job)
+        job = copy_message(job)
         if not _JOB.match(job.name):
             raise ValueError(f"not a job name: {job.name!r} (want projects/P/locations/L/jobs/J)")
         job.generation = job.generation or 1
@@ -85,12 +87,12 @@ class JobStore:
             job.terminal_condition = ready_condition(Ready.CONDITION_SUCCEEDED)
         with self._lock:
             self._jobs[job.name] = job
-            return _copy(job)
+            return copy_message(job)
 
     def put_execution(self, execution: run_v2.Execution) -> run_v2.Execution:
         """Store an execution (`projects/P/locations/L/jobs/J/executions/E`); the job need
         not exist. Without `completionTime` it is still running."""
-        execution = _copy(execution)
+        execution = copy_message(execution)
         match = _EXECUTION.match(execution.name)
         if match is None:
             raise ValueError(
@@ -104,7 +106,7 @@ class JobStore:
             execution.create_time = now()
         with self._lock:
             self._executions[execution.name] = execution
-            return _copy(execution)
+            return copy_message(execution)
 
     def names(self) -> list[str]:
         with self._lock:
@@ -113,7 +115,7 @@ class JobStore:
     def get_job(self, name: str) -> run_v2.Job | None:
         with self._lock:
             job = self._jobs.get(name)
-            return _copy(job) if job is not None else None
+            return copy_message(job) if job is not None else None
 
     def set_env(
         self,
@@ -134,14 +136,14 @@ class JobStore:
                 raise ValueError(f"{name} has no container {container!r}")
             target.env = list(env)
             self._bump(job, modifier)
-            return _copy(job)
+            return copy_message(job)
 
     def redeploy(self, name: str, *, modifier: str | None = None) -> run_v2.Job:
         """A concurrent change that leaves the env alone: a new etag and generation."""
         with self._lock:
             job = self._require(name)
             self._bump(job, modifier)
-            return _copy(job)
+            return copy_message(job)
 
     # -- API operations -------------------------------------------------------------------
 
@@ -168,7 +170,7 @@ class JobStore:
 
     def require(self, name: str) -> run_v2.Job:
         with self._lock:
-            return _copy(self._require(name))
+            return copy_message(self._require(name))
 
     def update_job(
         self, name: str, body: run_v2.Job, *, validate_only: bool, allow_missing: bool
@@ -180,7 +182,7 @@ class JobStore:
                     raise self._not_found(name)
                 raise ApiError(501, "Creating a job with allowMissing is not emulated.")
             etag_guard("job", name, current, body)
-            updated = _copy(current)
+            updated = copy_message(current)
             replace_user_fields(run_v2.Job.pb(updated), run_v2.Job.pb(body), JOB_OUTPUT_ONLY)
             if not updated.template.template.containers:
                 raise ApiError.invalid("job.template.template.containers: at least one is required")

@@ -10,7 +10,6 @@ import random
 import re
 import uuid
 from collections.abc import Mapping
-from typing import Any
 
 from google.cloud import run_v2
 
@@ -23,6 +22,7 @@ from deploytool.emulator.resources import (
     short_revision,
 )
 from deploytool.emulator.rollout import EMULATOR_PRINCIPAL
+from deploytool.emulator.workload_common import copy_message
 
 _REVISION = re.compile(r"^(projects/[^/]+/locations/[^/]+/workerPools/[^/]+)/revisions/[^/]+$")
 LATEST_SPLIT = run_v2.InstanceSplitAllocationType.INSTANCE_SPLIT_ALLOCATION_TYPE_LATEST
@@ -88,7 +88,7 @@ def revision_taken(revisions: Mapping[str, run_v2.Revision], short: str) -> bool
 
 def template_of(pool: run_v2.WorkerPool) -> bytes:
     """The template as bytes, its revision name left out: equal bytes, nothing to cut."""
-    template = _copy(pool.template)
+    template = copy_message(pool.template)
     template.revision = ""
     return bytes(run_v2.WorkerPoolRevisionTemplate.serialize(template))
 
@@ -105,6 +105,3 @@ def split_statuses(pool: run_v2.WorkerPool) -> list[run_v2.InstanceSplitStatus]:
         for split in pool.instance_splits
     ]
 
-
-def _copy(message: Any) -> Any:
-    return type(message).deserialize(type(message).serialize(message))

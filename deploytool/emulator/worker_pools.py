@@ -30,7 +30,12 @@ from deploytool.emulator.worker_pool_revisions import (
     split_statuses,
     template_of,
 )
-from deploytool.emulator.workload_common import done_operation, etag_guard, replace_user_fields
+from deploytool.emulator.workload_common import (
+    copy_message,
+    done_operation,
+    etag_guard,
+    replace_user_fields,
+)
 
 _POOL = re.compile(r"^projects/[^/]+/locations/[^/]+/workerPools/[^/]+$")
 POOL_OUTPUT_ONLY = (
@@ -54,9 +59,6 @@ POOL_OUTPUT_ONLY = (
 )
 
 
-def _copy(message: Any) -> Any:
-    return type(message).deserialize(type(message).serialize(message))
-
 
 class WorkerPoolStore:
     """Worker pools and their revisions, guarded by the emulator state's lock."""
@@ -72,7 +74,7 @@ class WorkerPoolStore:
     def put_worker_pool(self, pool: run_v2.WorkerPool) -> run_v2.WorkerPool:
         """Store a pool as seeded: one ready revision is cut from its template unless its
         latest created revision is already stored; splits default to 100 % LATEST."""
-        pool = _copy(pool)
+        pool = copy_message(pool)
         if not _POOL.match(pool.name):
             raise ValueError(
                 f"not a worker pool name: {pool.name!r} (want projects/P/locations/L/workerPools/W)"
@@ -107,20 +109,20 @@ class WorkerPoolStore:
             if not pool.instance_split_statuses:
                 pool.instance_split_statuses = split_statuses(pool)
             self._pools[pool.name] = pool
-            return _copy(pool)
+            return copy_message(pool)
 
     def add_revision(self, revision: run_v2.Revision) -> run_v2.Revision:
         """Store an (older) revision `projects/P/locations/L/workerPools/W/revisions/R`."""
-        revision = _copy(revision)
+        revision = copy_message(revision)
         pool = complete_revision(revision)
         with self._lock:
             self._revisions.setdefault(pool, {})[revision.name] = revision
-            return _copy(revision)
+            return copy_message(revision)
 
     def get_worker_pool(self, name: str) -> run_v2.WorkerPool | None:
         with self._lock:
             pool = self._pools.get(name)
-            return _copy(pool) if pool is not None else None
+            return copy_message(pool) if pool is not None else None
 
     def revision_names(self, pool: str) -> list[str]:
         with self._lock:
@@ -137,7 +139,7 @@ class WorkerPoolStore:
         """An out-of-band `gcloud beta run worker-pools update --set-env-vars`: a new
         revision takes the whole split (LATEST), as an update does."""
         with self._lock:
-            pool = _copy(self._require(name))
+            pool = copy_message(self._require(name))
             target = next(
                 (c for c in pool.template.containers if container in (None, c.name)), None
             )
@@ -155,14 +157,14 @@ class WorkerPoolStore:
     ) -> run_v2.WorkerPool:
         """An out-of-band change of the split only: no revision is cut."""
         with self._lock:
-            pool = _copy(self._require(name))
+            pool = copy_message(self._require(name))
             pool.instance_splits = list(splits)
             return self._store_update(pool, template_changed=False, modifier=modifier)
 
     def redeploy(self, name: str, *, modifier: str | None = None) -> run_v2.WorkerPool:
         """A concurrent change leaving the template alone: a new etag and generation."""
         with self._lock:
-            pool = _copy(self._require(name))
+            pool = copy_message(self._require(name))
             return self._store_update(pool, template_changed=False, modifier=modifier)
 
     # -- API operations -------------------------------------------------------------------
@@ -183,7 +185,7 @@ class WorkerPoolStore:
 
     def require(self, name: str) -> run_v2.WorkerPool:
         with self._lock:
-            return _copy(self._require(name))
+            return copy_message(self._require(name))
 
     def require_revision(self, name: str) -> run_v2.Revision:
         pool = pool_of(name)
@@ -191,7 +193,7 @@ class WorkerPoolStore:
             revision = self._revisions.get(pool, {}).get(name) if pool else None
             if revision is None:
                 raise ApiError.not_found(f"Resource '{name}' of kind 'REVISION' was not found.")
-            return _copy(revision)
+            return copy_message(revision)
 
     def update_worker_pool(
         self,
@@ -209,7 +211,7 @@ class WorkerPoolStore:
                     raise self._not_found(name)
                 raise ApiError(501, "Creating a worker pool with allowMissing is not emulated.")
             etag_guard("worker pool", name, current, body)
-            updated = _copy(current)
+            updated = copy_message(current)
             replace_user_fields(
                 run_v2.WorkerPool.pb(updated),
                 run_v2.WorkerPool.pb(body),
@@ -257,4 +259,4 @@ class WorkerPoolStore:
             pool.latest_ready_revision = pool.latest_created_revision
         pool.instance_split_statuses = split_statuses(pool)
         self._pools[pool.name] = pool
-        return _copy(pool)
+        return copy_message(pool)

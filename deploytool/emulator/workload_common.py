@@ -59,3 +59,8 @@ def etag_guard(kind: str, name: str, current: Any, body: Any) -> None:
 def _repeated(field: Any) -> bool:
     flag = getattr(field, "is_repeated", None)
     return bool(flag) if flag is not None else field.label == 3  # LABEL_REPEATED
+
+
+def copy_message(message: Any) -> Any:
+    """A deep copy of a proto-plus message: what the store hands out can't alias its state."""
+    return type(message).deserialize(type(message).serialize(message))
